@@ -1,0 +1,433 @@
+//! What travels: the provider-neutral HTTP request and response, the [`Endpoint`] trait every
+//! wire model implements, open enums and the tolerant decoders of DESIGN.md §3.
+//!
+//! A request carries no credentials: the transport adds authentication (DESIGN.md §5).
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use zeroize::Zeroizing;
+
+use crate::error::{ApiError, ErrorCategory, Provider, Recovery};
+
+/// HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+        }
+    }
+}
+
+/// `Content-Type` of a JSON body.
+pub const CONTENT_TYPE_JSON: &str = "application/json";
+/// `Content-Type` of a form body (Juspay EC).
+pub const CONTENT_TYPE_FORM: &str = "application/x-www-form-urlencoded";
+
+/// A request body. It may hold a PAN, CVV or OTP: `Debug` shows only its kind and length, and
+/// the bytes are zeroized on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Body {
+    /// No body.
+    Empty,
+    /// `application/json`.
+    Json(Zeroizing<Vec<u8>>),
+    /// `application/x-www-form-urlencoded`.
+    Form(Zeroizing<Vec<u8>>),
+}
+
+impl Body {
+    /// The body bytes (empty for [`Body::Empty`]). Write them to the wire; never log them.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Empty => &[],
+            Self::Json(b) | Self::Form(b) => b,
+        }
+    }
+
+    /// The `Content-Type` to send, if there is a body.
+    pub fn content_type(&self) -> Option<&'static str> {
+        match self {
+            Self::Empty => None,
+            Self::Json(_) => Some(CONTENT_TYPE_JSON),
+            Self::Form(_) => Some(CONTENT_TYPE_FORM),
+        }
+    }
+
+    /// Serialises a request model to JSON.
+    pub(crate) fn json<T: Serialize>(value: &T) -> Self {
+        // Request models are plain structs of strings, numbers and maps: serialising them into
+        // a Vec cannot fail.
+        Self::Json(Zeroizing::new(
+            serde_json::to_vec(value).unwrap_or_default(),
+        ))
+    }
+
+    /// Encodes `(name, value)` pairs as a form.
+    pub(crate) fn form<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut serializer = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in pairs {
+            serializer.append_pair(name, value);
+        }
+        Self::Form(Zeroizing::new(serializer.finish().into_bytes()))
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("Empty"),
+            Self::Json(b) => write!(f, "Json(<{} bytes redacted>)", b.len()),
+            Self::Form(b) => write!(f, "Form(<{} bytes redacted>)", b.len()),
+        }
+    }
+}
+
+/// One HTTP call, ready for a transport: method, path relative to the provider's base URL and
+/// body. Authentication headers are the transport's job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// Which API this goes to (selects base URL and authentication).
+    pub provider: Provider,
+    /// The operation's name for spans and logs, e.g. `juspay_vat.trigger_otp`.
+    pub operation: &'static str,
+    /// HTTP method.
+    pub method: Method,
+    /// Path and query, starting with `/`, percent-encoded. Holds identifiers only, never secrets.
+    pub path: String,
+    /// The body.
+    pub body: Body,
+    /// Whether resending after an unknown outcome is harmless. Only reads are; anything that
+    /// provisions, sends an OTP or moves money is not (DESIGN.md §3 "Exactly once").
+    pub idempotent: bool,
+}
+
+/// An HTTP response as the transport received it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// A request or correlation id from the response headers (see [`REQUEST_ID_HEADERS`]).
+    pub request_id: Option<String>,
+    /// The body; may hold fetched credentials, so `Debug` shows only its length.
+    pub body: Zeroizing<Vec<u8>>,
+}
+
+/// Response headers a transport copies into [`HttpResponse::request_id`], first match wins.
+pub const REQUEST_ID_HEADERS: &[&str] = &["v-c-correlation-id", "x-request-id", "x-jp-request-id"];
+
+impl HttpResponse {
+    /// A response with a JSON body (for tests, the sandbox and foreign transports).
+    pub fn json(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            status,
+            content_type: Some(CONTENT_TYPE_JSON.to_owned()),
+            request_id: None,
+            body: Zeroizing::new(body.into()),
+        }
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("request_id", &self.request_id)
+            .field(
+                "body",
+                &format_args!("<{} bytes redacted>", self.body.len()),
+            )
+            .finish()
+    }
+}
+
+/// A wire model of one documented endpoint: it turns itself into an [`HttpRequest`] and knows
+/// how to decode the answer.
+pub trait Endpoint {
+    /// The decoded success response.
+    type Response: DeserializeOwned;
+
+    /// The provider whose envelopes the response uses.
+    const PROVIDER: Provider;
+    /// Operation name for spans (`provider.operation`).
+    const OPERATION: &'static str;
+    /// HTTP method.
+    const METHOD: Method;
+    /// Whether the call may be resent after an unknown outcome.
+    const IDEMPOTENT: bool;
+
+    /// Path and query relative to the base URL.
+    fn path(&self) -> String;
+
+    /// The request body.
+    fn body(&self) -> Body;
+
+    /// The complete request.
+    fn to_http(&self) -> HttpRequest {
+        HttpRequest {
+            provider: Self::PROVIDER,
+            operation: Self::OPERATION,
+            method: Self::METHOD,
+            path: self.path(),
+            body: self.body(),
+            idempotent: Self::IDEMPOTENT,
+        }
+    }
+
+    /// Decodes a response: an error envelope (even on HTTP 200), a non-JSON body or a body that
+    /// does not match the model all become an [`ApiError`].
+    ///
+    /// # Errors
+    /// [`ApiError`] as described.
+    fn decode(response: &HttpResponse) -> Result<Self::Response, ApiError> {
+        decode_json::<Self::Response>(Self::PROVIDER, Self::OPERATION, response).map_err(|mut e| {
+            // A success status with an unreadable body: the call did something we cannot see.
+            if e.category == ErrorCategory::MalformedResponse && !Self::IDEMPOTENT {
+                e.recovery = Recovery::Reconcile;
+            }
+            e
+        })
+    }
+}
+
+/// The shared decoder behind [`Endpoint::decode`]: status, content type, error envelopes, then
+/// the model. Serde's messages are not passed on (they can quote values); the error names the
+/// JSON path instead.
+///
+/// # Errors
+/// [`ApiError`] for every failure.
+pub fn decode_json<T: DeserializeOwned>(
+    provider: Provider,
+    operation: &str,
+    response: &HttpResponse,
+) -> Result<T, ApiError> {
+    let value = crate::error::check_response(provider, response)?;
+    let mut track = serde_path_to_error::Track::new();
+    let deserializer = serde_path_to_error::Deserializer::new(&value, &mut track);
+    T::deserialize(deserializer).map_err(|_| {
+        ApiError::malformed(
+            provider,
+            response,
+            format!(
+                "{operation}: the response does not match the documented model at `{}`",
+                track.path()
+            ),
+        )
+    })
+}
+
+/// Declares an open enum (DESIGN.md §3): known variants with every documented spelling, and
+/// `Unknown(String)` for anything else. The first spelling is the one sent.
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $canonical:literal $(| $alias:literal)* ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value this SDK version does not know; kept as received.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// The spelling sent on the wire (or the received text for `Unknown`).
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $canonical, )+
+                    Self::Unknown(other) => other,
+                }
+            }
+
+            /// Reads any documented spelling; anything else becomes `Unknown`.
+            pub fn parse(value: &str) -> Self {
+                match value {
+                    $( $canonical $(| $alias)* => Self::$variant, )+
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <::std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                Ok(Self::parse(&text))
+            }
+        }
+    };
+}
+pub(crate) use open_enum;
+
+/// Tolerant field decoders for `#[serde(deserialize_with = "…")]`.
+pub mod lenient {
+    use super::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumberOrText {
+        Number(serde_json::Number),
+        Text(String),
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum BoolOrText {
+        Bool(bool),
+        Text(String),
+    }
+
+    fn to_u64<E: serde::de::Error>(value: NumberOrText) -> Result<u64, E> {
+        match value {
+            NumberOrText::Number(n) => n
+                .as_u64()
+                .ok_or_else(|| E::custom("expected a non-negative integer")),
+            NumberOrText::Text(s) => s
+                .trim()
+                .parse()
+                .map_err(|_| E::custom("expected a non-negative integer")),
+        }
+    }
+
+    /// A count that the docs tag as String but samples send as a number: accepts both.
+    ///
+    /// # Errors
+    /// When the value is neither a non-negative integer nor its decimal text.
+    pub fn u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+        let n = to_u64(NumberOrText::deserialize(deserializer)?)?;
+        u32::try_from(n).map_err(|_| serde::de::Error::custom("integer out of range"))
+    }
+
+    /// Optional form of [`u32`](fn@u32): `null`, absent and `""` are `None`.
+    ///
+    /// # Errors
+    /// As [`u32`](fn@u32).
+    pub fn opt_u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+        match Option::<NumberOrText>::deserialize(deserializer)? {
+            None => Ok(None),
+            Some(NumberOrText::Text(s)) if s.trim().is_empty() => Ok(None),
+            Some(v) => {
+                let n = to_u64(v)?;
+                u32::try_from(n)
+                    .map(Some)
+                    .map_err(|_| serde::de::Error::custom("integer out of range"))
+            }
+        }
+    }
+
+    /// An optional boolean that may arrive as `true` or `"true"`.
+    ///
+    /// # Errors
+    /// When the value is neither a boolean nor `"true"`/`"false"`.
+    pub fn opt_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+        match Option::<BoolOrText>::deserialize(deserializer)? {
+            None => Ok(None),
+            Some(BoolOrText::Bool(b)) => Ok(Some(b)),
+            Some(BoolOrText::Text(s)) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" => Ok(Some(true)),
+                "false" => Ok(Some(false)),
+                "" => Ok(None),
+                _ => Err(serde::de::Error::custom("expected a boolean")),
+            },
+        }
+    }
+
+    /// An optional string that may arrive as a number (ids, amounts echoed back).
+    ///
+    /// # Errors
+    /// When the value is neither a string nor a number.
+    pub fn opt_string<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<String>, D::Error> {
+        Ok(match Option::<NumberOrText>::deserialize(deserializer)? {
+            None => None,
+            Some(NumberOrText::Number(n)) => Some(n.to_string()),
+            Some(NumberOrText::Text(s)) => Some(s),
+        })
+    }
+}
+
+/// Decodes the model found under `key` of the body (Juspay VAT wraps results in `payload` or
+/// `response`), with the same checks as [`decode_json`].
+///
+/// # Errors
+/// [`ApiError`] as for [`decode_json`]; a missing `key` is a malformed response.
+pub fn decode_json_at<T: DeserializeOwned>(
+    provider: Provider,
+    operation: &str,
+    key: &str,
+    response: &HttpResponse,
+) -> Result<T, ApiError> {
+    let mut value = crate::error::check_response(provider, response)?;
+    let inner = value
+        .get_mut(key)
+        .map(serde_json::Value::take)
+        .unwrap_or(serde_json::Value::Null);
+    let mut track = serde_path_to_error::Track::new();
+    let deserializer = serde_path_to_error::Deserializer::new(&inner, &mut track);
+    T::deserialize(deserializer).map_err(|_| {
+        ApiError::malformed(
+            provider,
+            response,
+            format!(
+                "{operation}: the response does not match the documented model at `{key}.{}`",
+                track.path()
+            ),
+        )
+    })
+}
+
+/// The raw JSON of a response whose documented model is incomplete (DESIGN.md §3: provisional
+/// models keep it). It may hold secrets, so it is redacted in `Debug` and not `Serialize`.
+#[derive(Clone, PartialEq, Default)]
+pub struct RawJson(serde_json::Value);
+
+impl RawJson {
+    /// The JSON as received. Treat it as secret-bearing.
+    pub fn expose(&self) -> &serde_json::Value {
+        &self.0
+    }
+}
+
+impl fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RawJson(<redacted>)")
+    }
+}
+
+impl<'de> Deserialize<'de> for RawJson {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde_json::Value::deserialize(deserializer).map(Self)
+    }
+}
