@@ -4,6 +4,7 @@ pub mod error;
 pub mod juspay_ec;
 pub mod juspay_vat;
 pub mod secret;
+pub mod step_up;
 pub mod validate;
 pub mod visa_acceptance;
 pub mod visa_page;

@@ -1,0 +1,81 @@
+//! Step-up methods offered when an issuer challenges device binding. Juspay passes Visa Token
+//! Service spellings through (`OTPSMS`, `APP-TO-APP`, `CUSTOMERSERVICE`), Visa Acceptance uses
+//! underscores (`OTP_SMS`, `APP_TO_APP`, `CUSTOMER_SERVICE`): one type reads both
+//! (API.md §2.2, §6.4).
+
+use serde::{Deserialize, Serialize};
+
+use crate::visa_page::PlatformType;
+use crate::wire::open_enum;
+
+open_enum! {
+    /// `availableStepUpMethod[].method` (Juspay) / `stepUpOptions[].method` (Visa Acceptance).
+    pub enum StepUpMethod {
+        /// One-time password by SMS.
+        OtpSms = "OTPSMS" | "OTP_SMS",
+        /// One-time password by email.
+        OtpEmail = "OTPEMAIL" | "OTP_EMAIL",
+        /// One-time password through the issuer's online banking.
+        OtpOnlineBanking = "OTPONLINEBANKING" | "OTP_ONLINE_BANKING",
+        /// The cardholder calls the issuer (the number is in `value`).
+        CustomerService = "CUSTOMERSERVICE" | "CUSTOMER_SERVICE",
+        /// The issuer calls the cardholder.
+        OutboundCall = "OUTBOUNDCALL" | "OUTBOUND_CALL",
+        /// The issuer's app, or issuer 3-D Secure when `subMethod` says so.
+        AppToApp = "APP-TO-APP" | "APP_TO_APP",
+    }
+}
+
+impl StepUpMethod {
+    /// Whether choosing this method sends an OTP that the cardholder types in.
+    pub fn sends_otp(&self) -> bool {
+        matches!(self, Self::OtpSms | Self::OtpEmail | Self::OtpOnlineBanking)
+    }
+}
+
+open_enum! {
+    /// `subMethod` of an `APP-TO-APP` option.
+    pub enum StepUpSubMethod {
+        /// Issuer 3-D Secure page at `source`.
+        ThreeDs = "THREE-DS" | "3DS" | "THREE_DS",
+    }
+}
+
+/// One step-up option. Juspay calls its id `identifier`, Visa Acceptance `id`; both read into
+/// [`StepUpOption::identifier`]. All other fields are optional and absent ones stay `None`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepUpOption {
+    /// The id to send back when this option is chosen (`stepUpRequestId` / `stepUpOption.id`).
+    #[serde(alias = "id")]
+    pub identifier: String,
+    /// The method.
+    pub method: StepUpMethod,
+    /// What to show: a masked phone number, an email, a call-centre number, a label.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Refinement of `APP-TO-APP` (`THREE-DS`).
+    #[serde(default)]
+    pub sub_method: Option<StepUpSubMethod>,
+    /// Where an `APP-TO-APP` web option runs.
+    #[serde(default)]
+    pub platform_type: Option<PlatformType>,
+    /// The URL of an issuer web page (3-D Secure).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Opaque payload for the issuer app or page.
+    #[serde(default)]
+    pub request_payload: Option<String>,
+    /// Issuer app id.
+    #[serde(default, rename = "appID")]
+    pub app_id: Option<String>,
+    /// Android intent URL of the issuer app.
+    #[serde(default, rename = "intentURL")]
+    pub intent_url: Option<String>,
+    /// Platform of the issuer app.
+    #[serde(default)]
+    pub app_platform: Option<String>,
+    /// Universal link of the issuer app.
+    #[serde(default, rename = "appURL")]
+    pub app_url: Option<String>,
+}
