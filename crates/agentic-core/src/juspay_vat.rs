@@ -76,7 +76,7 @@ impl Endpoint for TriggerOtpRequest {
         Body::json(self)
     }
 
-    fn decode(response: &HttpResponse) -> Result<Self::Response, crate::ApiError> {
+    fn decode_body(response: &HttpResponse) -> Result<Self::Response, crate::ApiError> {
         decode_json_at(Self::PROVIDER, Self::OPERATION, "response", response)
     }
 }

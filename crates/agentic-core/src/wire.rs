@@ -191,13 +191,23 @@ pub trait Endpoint {
         }
     }
 
+    /// How the body is read. Override this (not [`Endpoint::decode`]) for enveloped or
+    /// endpoint-specific responses.
+    ///
+    /// # Errors
+    /// [`ApiError`] for error envelopes, non-JSON bodies and model mismatches.
+    fn decode_body(response: &HttpResponse) -> Result<Self::Response, ApiError> {
+        decode_json::<Self::Response>(Self::PROVIDER, Self::OPERATION, response)
+    }
+
     /// Decodes a response: an error envelope (even on HTTP 200), a non-JSON body or a body that
-    /// does not match the model all become an [`ApiError`].
+    /// does not match the model all become an [`ApiError`]. A success status with an unreadable
+    /// body on a non-idempotent call asks the caller to reconcile.
     ///
     /// # Errors
     /// [`ApiError`] as described.
     fn decode(response: &HttpResponse) -> Result<Self::Response, ApiError> {
-        decode_json::<Self::Response>(Self::PROVIDER, Self::OPERATION, response).map_err(|mut e| {
+        Self::decode_body(response).map_err(|mut e| {
             // A success status with an unreadable body: the call did something we cannot see.
             if e.category == ErrorCategory::MalformedResponse && !Self::IDEMPOTENT {
                 e.recovery = Recovery::Reconcile;
