@@ -8,7 +8,9 @@ use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 /// Every endpoint's decoder, so each property runs over all of them.
-fn decoders() -> Vec<(&'static str, fn(&HttpResponse) -> Result<(), ApiError>)> {
+type Decoder = fn(&HttpResponse) -> Result<(), ApiError>;
+
+fn decoders() -> Vec<(&'static str, Decoder)> {
     macro_rules! list {
         ($($ty:ty),* $(,)?) => {
             vec![$((<$ty as Endpoint>::OPERATION, |r: &HttpResponse| <$ty as Endpoint>::decode(r).map(drop))),*]
@@ -20,11 +22,39 @@ fn decoders() -> Vec<(&'static str, fn(&HttpResponse) -> Result<(), ApiError>)> 
 
 /// Keys that occur in the documented bodies, so random JSON reaches deep into the models.
 const KEYS: &[&str] = &[
-    "status", "payload", "response", "errorCode", "errorMessage", "error", "error_info", "errors",
-    "error_code", "error_message", "maxOTPVerificationAllowed", "maxOTPRequestsAllowed", "codeExpiration",
-    "stepUpResponse", "availableStepUpMethod", "actionToBePerformed", "identifier", "method", "payment",
-    "authentication", "params", "action", "authenticationContext", "stepUpOptions", "id", "type", "token",
-    "order_id", "txn_id", "challenge_id", "submit_otp_allowed", "url", "vProvisionedTokenId",
+    "status",
+    "payload",
+    "response",
+    "errorCode",
+    "errorMessage",
+    "error",
+    "error_info",
+    "errors",
+    "error_code",
+    "error_message",
+    "maxOTPVerificationAllowed",
+    "maxOTPRequestsAllowed",
+    "codeExpiration",
+    "stepUpResponse",
+    "availableStepUpMethod",
+    "actionToBePerformed",
+    "identifier",
+    "method",
+    "payment",
+    "authentication",
+    "params",
+    "action",
+    "authenticationContext",
+    "stepUpOptions",
+    "id",
+    "type",
+    "token",
+    "order_id",
+    "txn_id",
+    "challenge_id",
+    "submit_otp_allowed",
+    "url",
+    "vProvisionedTokenId",
 ];
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -32,22 +62,44 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
-        prop_oneof![Just("SUCCESS".to_owned()), Just("POST".to_owned()), Just("3".to_owned()), ".{0,12}"]
-            .prop_map(Value::String),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        prop_oneof![
+            Just("SUCCESS".to_owned()),
+            Just("POST".to_owned()),
+            Just("3".to_owned()),
+            ".{0,12}"
+        ]
+        .prop_map(Value::String),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             prop::collection::vec((prop::sample::select(KEYS), inner), 0..6).prop_map(|pairs| {
-                Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<Map<_, _>>())
+                Value::Object(
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect::<Map<_, _>>(),
+                )
             }),
         ]
     })
 }
 
 fn status() -> impl Strategy<Value = u16> {
-    prop_oneof![Just(200u16), Just(201), Just(400), Just(401), Just(404), Just(429), Just(500), Just(502), 100u16..600]
+    prop_oneof![
+        Just(200u16),
+        Just(201),
+        Just(400),
+        Just(401),
+        Just(404),
+        Just(429),
+        Just(500),
+        Just(502),
+        100u16..600
+    ]
 }
 
 fn content_type() -> impl Strategy<Value = Option<String>> {
@@ -60,7 +112,12 @@ fn content_type() -> impl Strategy<Value = Option<String>> {
 }
 
 fn response(status: u16, content_type: Option<String>, body: Vec<u8>) -> HttpResponse {
-    HttpResponse { status, content_type, request_id: None, body: Zeroizing::new(body) }
+    HttpResponse {
+        status,
+        content_type,
+        request_id: None,
+        body: Zeroizing::new(body),
+    }
 }
 
 proptest! {
