@@ -28,7 +28,10 @@ use crate::secret::{
     SecretText,
 };
 use crate::validate::{self, Amount, CardBin, CurrencyCode, Id, InvalidInput, OrderId, Problem};
-use crate::wire::{Body, Endpoint, HttpResponse, Method, RawJson, decode_json, lenient, open_enum};
+use crate::wire::{
+    Body, Endpoint, HttpResponse, Method, RawJson, decode_json_keeping_raw, lenient, open_enum,
+    path_segment,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Shared enums
@@ -166,23 +169,6 @@ open_enum! {
 // ---------------------------------------------------------------------------------------------
 // Private helpers
 // ---------------------------------------------------------------------------------------------
-
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
-
-/// Percent-encodes one path segment: everything but RFC 3986 unreserved characters.
-fn path_segment(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0F)]));
-        }
-    }
-    out
-}
 
 /// An identifier that goes into a URL path: non-empty, and not `.` or `..` (which would change
 /// the path even when encoded).
@@ -1345,10 +1331,9 @@ impl Endpoint for OrderStatusRequest {
     }
 
     fn decode_body(response: &HttpResponse) -> Result<Self::Response, ApiError> {
-        let mut status: OrderStatusResponse =
-            decode_json(Self::PROVIDER, Self::OPERATION, response)?;
-        // decode_json has already parsed this body as JSON.
-        status.raw = serde_json::from_slice(&response.body).unwrap_or_default();
+        let (mut status, raw): (OrderStatusResponse, RawJson) =
+            decode_json_keeping_raw(Self::PROVIDER, Self::OPERATION, response)?;
+        status.raw = raw;
         Ok(status)
     }
 }
@@ -1356,12 +1341,6 @@ impl Endpoint for OrderStatusRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn path_segment_keeps_unreserved_and_encodes_the_rest() {
-        assert_eq!(path_segment("txn_36dc-6e.a~"), "txn_36dc-6e.a~");
-        assert_eq!(path_segment("a/b c?é"), "a%2Fb%20c%3F%C3%A9");
-    }
 
     #[test]
     fn dot_segments_are_refused() {

@@ -210,7 +210,6 @@ macro_rules! id_type {
         }
     };
 }
-pub(crate) use id_type;
 
 id_type!(
     /// An opaque identifier that must not be empty (customer ids, token ids, challenge ids …).

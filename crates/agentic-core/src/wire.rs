@@ -229,8 +229,31 @@ pub fn decode_json<T: DeserializeOwned>(
     response: &HttpResponse,
 ) -> Result<T, ApiError> {
     let value = crate::error::check_response(provider, response)?;
+    from_checked_value(provider, operation, response, &value)
+}
+
+/// As [`decode_json`], and keeps the whole body as [`RawJson`] for provisional models.
+///
+/// # Errors
+/// As [`decode_json`].
+pub fn decode_json_keeping_raw<T: DeserializeOwned>(
+    provider: Provider,
+    operation: &str,
+    response: &HttpResponse,
+) -> Result<(T, RawJson), ApiError> {
+    let value = crate::error::check_response(provider, response)?;
+    let typed = from_checked_value(provider, operation, response, &value)?;
+    Ok((typed, RawJson(value)))
+}
+
+fn from_checked_value<T: DeserializeOwned>(
+    provider: Provider,
+    operation: &str,
+    response: &HttpResponse,
+    value: &serde_json::Value,
+) -> Result<T, ApiError> {
     let mut track = serde_path_to_error::Track::new();
-    let deserializer = serde_path_to_error::Deserializer::new(&value, &mut track);
+    let deserializer = serde_path_to_error::Deserializer::new(value, &mut track);
     T::deserialize(deserializer).map_err(|_| {
         ApiError::malformed(
             provider,
@@ -241,6 +264,34 @@ pub fn decode_json<T: DeserializeOwned>(
             ),
         )
     })
+}
+
+/// Percent-encodes one path segment (RFC 3986: unreserved characters pass through), so an id
+/// can never add a path level or a query.
+pub(crate) fn path_segment(value: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0F)]));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_segment;
+
+    #[test]
+    fn path_segment_keeps_unreserved_and_encodes_the_rest() {
+        assert_eq!(path_segment("txn_36dc-6e.a~"), "txn_36dc-6e.a~");
+        assert_eq!(path_segment("a/b c?é"), "a%2Fb%20c%3F%C3%A9");
+    }
 }
 
 /// Declares an open enum (DESIGN.md §3): known variants with every documented spelling, and

@@ -50,24 +50,65 @@ fn juspay_config_error_category_means_configuration() {
     let body = r#"{"error": true, "error_message": "Locker not configured",
         "error_info": {"code": "LOCKER_NOT_CONFIGURED", "category": "CONFIG_ERROR", "request_id": "r-1"}}"#;
     let e = error(Provider::JuspayVat, &json_response(400, body));
-    assert_eq!((e.category, e.recovery, e.message.as_str()), (ErrorCategory::Configuration, Recovery::CheckCredentials, "Locker not configured"));
+    assert_eq!(
+        (e.category, e.recovery, e.message.as_str()),
+        (
+            ErrorCategory::Configuration,
+            Recovery::CheckCredentials,
+            "Locker not configured"
+        )
+    );
 }
 
 #[test]
 fn juspay_error_info_codes_map_to_categories() {
     for (code, category, recovery) in [
-        ("INVALID_INPUT", ErrorCategory::InvalidRequest, Recovery::FixRequest),
-        ("MISSING_MANDATORY_PARAMETER", ErrorCategory::InvalidRequest, Recovery::FixRequest),
-        ("RESOURCE_NOT_FOUND", ErrorCategory::NotFound, Recovery::FixRequest),
+        (
+            "INVALID_INPUT",
+            ErrorCategory::InvalidRequest,
+            Recovery::FixRequest,
+        ),
+        (
+            "MISSING_MANDATORY_PARAMETER",
+            ErrorCategory::InvalidRequest,
+            Recovery::FixRequest,
+        ),
+        (
+            "RESOURCE_NOT_FOUND",
+            ErrorCategory::NotFound,
+            Recovery::FixRequest,
+        ),
         ("EXPIRED", ErrorCategory::Expired, Recovery::RestartJourney),
-        ("DUPLICATE_REQUEST", ErrorCategory::Conflict, Recovery::RestartJourney),
-        ("ALREADY_EXISTS", ErrorCategory::Conflict, Recovery::RestartJourney),
-        ("BAD_ORIGIN", ErrorCategory::Forbidden, Recovery::CheckCredentials),
-        ("UNAUTHENTICATED", ErrorCategory::Authentication, Recovery::CheckCredentials),
+        (
+            "DUPLICATE_REQUEST",
+            ErrorCategory::Conflict,
+            Recovery::RestartJourney,
+        ),
+        (
+            "ALREADY_EXISTS",
+            ErrorCategory::Conflict,
+            Recovery::RestartJourney,
+        ),
+        (
+            "BAD_ORIGIN",
+            ErrorCategory::Forbidden,
+            Recovery::CheckCredentials,
+        ),
+        (
+            "UNAUTHENTICATED",
+            ErrorCategory::Authentication,
+            Recovery::CheckCredentials,
+        ),
     ] {
-        let body = format!(r#"{{"error": true, "error_info": {{"code": "{code}", "category": "USER_ERROR"}}}}"#);
+        let body = format!(
+            r#"{{"error": true, "error_info": {{"code": "{code}", "category": "USER_ERROR"}}}}"#
+        );
         let e = error(Provider::JuspayVat, &json_response(400, &body));
-        assert_eq!((e.category, e.recovery), (category, recovery), "code {code}");
+        assert_eq!(
+            (e.category, e.recovery),
+            (category, recovery),
+            "code {code}"
+        );
         assert_eq!(e.code.as_deref(), Some(code));
     }
 }
@@ -91,18 +132,39 @@ fn vat_non_success_without_message_still_says_what_happened() {
 #[test]
 fn ec_envelopes_from_j_sa_and_j_rotp() {
     let cases = [
-        (400, r#"{"status": "invalid_request_error", "error_code": "invalid", "error_message": "Invalid authentication account id"}"#,
-         "invalid", "invalid_request_error", ErrorCategory::InvalidRequest, "Invalid authentication account id"),
-        (401, r#"{"status": "error", "error_code": "access_denied", "error_message": "Invalid Authentication"}"#,
-         "access_denied", "error", ErrorCategory::Authentication, "Invalid Authentication"),
-        (400, r#"{"status": "Invalid Request", "error_code": "max_limit_exceeded", "error_message": "Max OTP send limit exceeded."}"#,
-         "max_limit_exceeded", "Invalid Request", ErrorCategory::LimitExceeded, "Max OTP send limit exceeded."),
+        (
+            400,
+            r#"{"status": "invalid_request_error", "error_code": "invalid", "error_message": "Invalid authentication account id"}"#,
+            "invalid",
+            "invalid_request_error",
+            ErrorCategory::InvalidRequest,
+            "Invalid authentication account id",
+        ),
+        (
+            401,
+            r#"{"status": "error", "error_code": "access_denied", "error_message": "Invalid Authentication"}"#,
+            "access_denied",
+            "error",
+            ErrorCategory::Authentication,
+            "Invalid Authentication",
+        ),
+        (
+            400,
+            r#"{"status": "Invalid Request", "error_code": "max_limit_exceeded", "error_message": "Max OTP send limit exceeded."}"#,
+            "max_limit_exceeded",
+            "Invalid Request",
+            ErrorCategory::LimitExceeded,
+            "Max OTP send limit exceeded.",
+        ),
     ];
     for (status, body, code, provider_category, category, message) in cases {
         let e = error(Provider::JuspayEc, &json_response(status, body));
         assert_eq!(e.code.as_deref(), Some(code));
         assert_eq!(e.provider_category.as_deref(), Some(provider_category));
-        assert_eq!((e.category, e.message.as_str(), e.http_status), (category, message, status));
+        assert_eq!(
+            (e.category, e.message.as_str(), e.http_status),
+            (category, message, status)
+        );
     }
 }
 
@@ -110,7 +172,10 @@ fn ec_envelopes_from_j_sa_and_j_rotp() {
 fn ec_envelope_is_recognised_even_on_http_200() {
     let body = r#"{"status": "error", "error_code": "access_denied", "error_message": "Invalid Authentication"}"#;
     let e = error(Provider::JuspayEc, &json_response(200, body));
-    assert_eq!((e.category, e.code.as_deref()), (ErrorCategory::Authentication, Some("access_denied")));
+    assert_eq!(
+        (e.category, e.code.as_deref()),
+        (ErrorCategory::Authentication, Some("access_denied"))
+    );
 }
 
 #[test]
@@ -128,14 +193,30 @@ fn cybersource_tms_errors_array_names_the_fields() {
     let e = error(Provider::VisaAcceptance, &r);
     assert_eq!(e.code.as_deref(), Some("invalidFields"));
     assert_eq!(e.message, "Invalid values (fields: otp, stepUpOption.id)");
-    assert_eq!((e.category, e.recovery), (ErrorCategory::InvalidRequest, Recovery::FixRequest));
-    assert_eq!(e.request_id.as_deref(), Some("corr-77"), "v-c-correlation-id from the headers");
+    assert_eq!(
+        (e.category, e.recovery),
+        (ErrorCategory::InvalidRequest, Recovery::FixRequest)
+    );
+    assert_eq!(
+        e.request_id.as_deref(),
+        Some("corr-77"),
+        "v-c-correlation-id from the headers"
+    );
 }
 
 #[test]
 fn cybersource_not_found_type() {
-    let e = error(Provider::VisaAcceptance, &json_response(404, r#"{"errors": [{"type": "notFound", "message": "Token not found"}]}"#));
-    assert_eq!((e.category, e.code.as_deref()), (ErrorCategory::NotFound, Some("notFound")));
+    let e = error(
+        Provider::VisaAcceptance,
+        &json_response(
+            404,
+            r#"{"errors": [{"type": "notFound", "message": "Token not found"}]}"#,
+        ),
+    );
+    assert_eq!(
+        (e.category, e.code.as_deref()),
+        (ErrorCategory::NotFound, Some("notFound"))
+    );
 }
 
 #[test]
@@ -145,7 +226,10 @@ fn cybersource_icc_error_object() {
     let e = error(Provider::VisaAcceptance, &json_response(400, body));
     assert_eq!(e.code.as_deref(), Some("INVALID_DATA"));
     assert_eq!(e.provider_category.as_deref(), Some("BAD_REQUEST"));
-    assert_eq!(e.message, "Declined - One or more fields in the request contains invalid data");
+    assert_eq!(
+        e.message,
+        "Declined - One or more fields in the request contains invalid data"
+    );
     assert_eq!(e.category, ErrorCategory::InvalidRequest);
 }
 
@@ -161,22 +245,46 @@ fn visa_error_response_passed_through() {
 #[test]
 fn html_502_from_a_proxy_is_a_retryable_server_error_without_the_body() {
     let html = "<html><body><h1>502 Bad Gateway</h1>secret-looking 4111111111111111</body></html>";
-    let e = error(Provider::JuspayEc, &response(502, Some("text/html; charset=utf-8"), html));
-    assert_eq!((e.category, e.retryable, e.recovery), (ErrorCategory::ServerError, true, Recovery::RetryLater));
-    assert_eq!(e.message, format!("the error body is not JSON (`text/html; charset=utf-8`, {} bytes)", html.len()));
+    let e = error(
+        Provider::JuspayEc,
+        &response(502, Some("text/html; charset=utf-8"), html),
+    );
+    assert_eq!(
+        (e.category, e.retryable, e.recovery),
+        (ErrorCategory::ServerError, true, Recovery::RetryLater)
+    );
+    assert_eq!(
+        e.message,
+        format!(
+            "the error body is not JSON (`text/html; charset=utf-8`, {} bytes)",
+            html.len()
+        )
+    );
     assert!(!e.to_string().contains("4111"));
 }
 
 #[test]
 fn success_status_with_html_is_malformed() {
-    let e = error(Provider::JuspayVat, &response(200, Some("text/html"), "<html></html>"));
-    assert_eq!((e.category, e.retryable), (ErrorCategory::MalformedResponse, false));
-    assert_eq!(e.message, "expected a JSON body, got `text/html` (13 bytes)");
+    let e = error(
+        Provider::JuspayVat,
+        &response(200, Some("text/html"), "<html></html>"),
+    );
+    assert_eq!(
+        (e.category, e.retryable),
+        (ErrorCategory::MalformedResponse, false)
+    );
+    assert_eq!(
+        e.message,
+        "expected a JSON body, got `text/html` (13 bytes)"
+    );
 }
 
 #[test]
 fn truncated_json_is_malformed() {
-    let e = error(Provider::JuspayVat, &json_response(200, r#"{"status": "SUCC"#));
+    let e = error(
+        Provider::JuspayVat,
+        &json_response(200, r#"{"status": "SUCC"#),
+    );
     assert_eq!(e.category, ErrorCategory::MalformedResponse);
     assert_eq!(e.message, "the body is not valid JSON (16 bytes)");
 }
@@ -192,7 +300,11 @@ fn json_error_status_without_envelope_uses_the_status() {
         (422, ErrorCategory::InvalidRequest, false),
     ] {
         let e = error(Provider::VisaAcceptance, &json_response(status, "{}"));
-        assert_eq!((e.category, e.retryable), (category, retryable), "HTTP {status}");
+        assert_eq!(
+            (e.category, e.retryable),
+            (category, retryable),
+            "HTTP {status}"
+        );
         assert_eq!(e.code, None);
     }
 }
@@ -218,14 +330,24 @@ fn idempotent_reads_with_a_malformed_body_do_not_ask_to_reconcile() {
     struct Status {
         status: u32,
     }
-    let e = decode_json::<Status>(Provider::JuspayEc, "juspay_ec.order_status", &json_response(200, r#"{"status": "x"}"#))
-        .expect_err("mismatch");
-    assert_eq!((e.category, e.recovery), (ErrorCategory::MalformedResponse, Recovery::ContactSupport));
+    let e = decode_json::<Status>(
+        Provider::JuspayEc,
+        "juspay_ec.order_status",
+        &json_response(200, r#"{"status": "x"}"#),
+    )
+    .expect_err("mismatch");
+    assert_eq!(
+        (e.category, e.recovery),
+        (ErrorCategory::MalformedResponse, Recovery::ContactSupport)
+    );
 }
 
 #[test]
 fn display_is_one_line_with_code_and_request_id() {
     let body = r#"{"error": true, "error_info": {"code": "UNAUTHORIZED", "request_id": "rid-9", "developer_message": "Invalid merchant ID."}}"#;
     let e = error(Provider::JuspayVat, &json_response(401, body));
-    assert_eq!(e.to_string(), "Juspay VAT HTTP 401: Invalid merchant ID. (code UNAUTHORIZED) [request id rid-9]");
+    assert_eq!(
+        e.to_string(),
+        "Juspay VAT HTTP 401: Invalid merchant ID. (code UNAUTHORIZED) [request id rid-9]"
+    );
 }

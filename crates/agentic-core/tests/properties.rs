@@ -16,8 +16,26 @@ fn decoders() -> Vec<(&'static str, Decoder)> {
             vec![$((<$ty as Endpoint>::OPERATION, |r: &HttpResponse| <$ty as Endpoint>::decode(r).map(drop))),*]
         };
     }
-    use agentic_core::juspay_vat::*;
-    list![TriggerOtpRequest]
+    use agentic_core::{juspay_ec as ec, juspay_vat as vat, visa_acceptance as va};
+    list![
+        vat::CardTokenizeRequest,
+        vat::ProvisionTokenPasskeyRequest,
+        vat::TriggerOtpRequest,
+        vat::ValidateOtpRequest,
+        vat::EnrollInAgenticServiceRequest,
+        vat::SetupAgenticPaymentInstructionRequest,
+        vat::FetchPaymentCredentialsRequest,
+        ec::CardBinEligibilityRequest,
+        ec::CreateOrderRequest,
+        ec::StartAuthenticationRequest,
+        ec::ProcessOtpRequest,
+        ec::ResendOtpRequest,
+        ec::OrderStatusRequest,
+        va::AuthenticationOptionsRequest,
+        va::CreateOtpRequest,
+        va::ValidateOtpRequest,
+        va::AuthenticationRegistrationRequest,
+    ]
 }
 
 /// Keys that occur in the documented bodies, so random JSON reaches deep into the models.
@@ -153,6 +171,18 @@ proptest! {
         let r = response(200, Some("application/json".to_owned()), bytes[..cut].to_vec());
         for (_, decode) in decoders() {
             let _ = decode(&r);
+        }
+    }
+
+    #[test]
+    fn visa_page_parsing_never_panics(value in json_value(), text in ".{0,64}", origin in prop_oneof![Just("https://sbx.vts.auth.visa.com".to_owned()), ".{0,40}"]) {
+        use agentic_core::visa_page::{VisaPageOrigin, parse_incoming};
+        let expected = VisaPageOrigin::sandbox();
+        let json = serde_json::to_string(&value).expect("json");
+        let _ = parse_incoming(&json, &origin, &expected);
+        let _ = parse_incoming(&text, &origin, &expected);
+        if origin != expected.as_str() {
+            prop_assert!(parse_incoming(&json, &origin, &expected).is_err(), "foreign origin accepted");
         }
     }
 

@@ -15,7 +15,10 @@ pub const CANARY: &str = "canary-SECRET-7f3a9c";
 
 fn assert_redacted(what: &str, output: &str, secrets: &[&str]) {
     for secret in secrets {
-        assert!(!output.contains(secret), "{what} leaked a secret in: {output}");
+        assert!(
+            !output.contains(secret),
+            "{what} leaked a secret in: {output}"
+        );
     }
 }
 
@@ -58,17 +61,21 @@ fn secrets_read_from_json_stay_redacted_and_exposable() {
 
 #[test]
 fn bodies_responses_and_raw_json_redact() {
-    let body = Body::Json(zeroize::Zeroizing::new(format!(r#"{{"otpValue":"{OTP}"}}"#).into_bytes()));
+    let body = Body::Json(zeroize::Zeroizing::new(
+        format!(r#"{{"otpValue":"{OTP}"}}"#).into_bytes(),
+    ));
     assert_eq!(format!("{body:?}"), "Json(<21 bytes redacted>)");
     let response = HttpResponse::json(200, format!(r#"{{"token":"{CANARY}"}}"#));
     assert_redacted("response", &format!("{response:?}"), &[CANARY]);
-    let raw: RawJson = serde_json::from_str(&format!(r#"{{"token":"{CANARY}"}}"#)).expect("decodes");
+    let raw: RawJson =
+        serde_json::from_str(&format!(r#"{{"token":"{CANARY}"}}"#)).expect("decodes");
     assert_eq!(format!("{raw:?}"), "RawJson(<redacted>)");
 }
 
 #[test]
 fn a_request_debug_shows_no_body_secret() {
-    let request = agentic_core::juspay_vat::TriggerOtpRequest::new("t", "v", "c", "s").expect("valid");
+    let request =
+        agentic_core::juspay_vat::TriggerOtpRequest::new("t", "v", "c", "s").expect("valid");
     let http = request.to_http();
     let debug = format!("{http:?}");
     assert!(debug.contains("path: \"/initiateVerification\""), "{debug}");
@@ -78,20 +85,79 @@ fn a_request_debug_shows_no_body_secret() {
 #[test]
 fn invalid_secret_input_is_refused_without_the_value() {
     let cases: Vec<(Result<(), InvalidInput>, InvalidInput, &str)> = vec![
-        (CardNumber::new("card_number", "4111111111111112").map(drop), InvalidInput::new("card_number", Problem::FailsLuhn), "4111111111111112"),
-        (CardNumber::new("card_number", "4111 1111 1111 1111").map(drop), InvalidInput::new("card_number", Problem::NotDigits), "4111 1111"),
-        (CardNumber::new("card_number", "42424242424").map(drop), InvalidInput::new("card_number", Problem::WrongLength { min: 12, max: 19 }), "42424242424"),
-        (CardSecurityCode::new("card_security_code", "12a").map(drop), InvalidInput::new("card_security_code", Problem::NotDigits), "12a"),
-        (CardSecurityCode::new("card_security_code", "12345").map(drop), InvalidInput::new("card_security_code", Problem::WrongLength { min: 3, max: 4 }), "12345"),
-        (Otp::new("otpValue", "45678a").map(drop), InvalidInput::new("otpValue", Problem::NotDigits), "45678a"),
-        (Otp::new("otpValue", "123").map(drop), InvalidInput::new("otpValue", Problem::WrongLength { min: 4, max: 8 }), "123"),
-        (Otp::new("otpValue", "").map(drop), InvalidInput::new("otpValue", Problem::Empty), "\"\""),
-        (ExpiryMonth::new("card_exp_month", "13").map(drop), InvalidInput::new("card_exp_month", Problem::OutOfRange { min: 1, max: 12 }), "13"),
-        (ExpiryMonth::new("card_exp_month", "00").map(drop), InvalidInput::new("card_exp_month", Problem::OutOfRange { min: 1, max: 12 }), "00"),
-        (ExpiryMonth::new("card_exp_month", "7").map(drop), InvalidInput::new("card_exp_month", Problem::WrongLength { min: 2, max: 2 }), "\"7\""),
-        (ExpiryYear::new("card_exp_year", "2029").map(drop), InvalidInput::new("card_exp_year", Problem::WrongLength { min: 2, max: 2 }), "2029"),
-        (ApiKey::new("api_key", "  ").map(drop), InvalidInput::new("api_key", Problem::Empty), "\"  \""),
-        (SecureToken::new("secureToken", "").map(drop), InvalidInput::new("secureToken", Problem::Empty), "\"\""),
+        (
+            CardNumber::new("card_number", "4111111111111112").map(drop),
+            InvalidInput::new("card_number", Problem::FailsLuhn),
+            "4111111111111112",
+        ),
+        (
+            CardNumber::new("card_number", "4111 1111 1111 1111").map(drop),
+            InvalidInput::new("card_number", Problem::NotDigits),
+            "4111 1111",
+        ),
+        (
+            CardNumber::new("card_number", "42424242424").map(drop),
+            InvalidInput::new("card_number", Problem::WrongLength { min: 12, max: 19 }),
+            "42424242424",
+        ),
+        (
+            CardSecurityCode::new("card_security_code", "12a").map(drop),
+            InvalidInput::new("card_security_code", Problem::NotDigits),
+            "12a",
+        ),
+        (
+            CardSecurityCode::new("card_security_code", "12345").map(drop),
+            InvalidInput::new(
+                "card_security_code",
+                Problem::WrongLength { min: 3, max: 4 },
+            ),
+            "12345",
+        ),
+        (
+            Otp::new("otpValue", "45678a").map(drop),
+            InvalidInput::new("otpValue", Problem::NotDigits),
+            "45678a",
+        ),
+        (
+            Otp::new("otpValue", "123").map(drop),
+            InvalidInput::new("otpValue", Problem::WrongLength { min: 4, max: 8 }),
+            "123",
+        ),
+        (
+            Otp::new("otpValue", "").map(drop),
+            InvalidInput::new("otpValue", Problem::Empty),
+            "\"\"",
+        ),
+        (
+            ExpiryMonth::new("card_exp_month", "13").map(drop),
+            InvalidInput::new("card_exp_month", Problem::OutOfRange { min: 1, max: 12 }),
+            "13",
+        ),
+        (
+            ExpiryMonth::new("card_exp_month", "00").map(drop),
+            InvalidInput::new("card_exp_month", Problem::OutOfRange { min: 1, max: 12 }),
+            "00",
+        ),
+        (
+            ExpiryMonth::new("card_exp_month", "7").map(drop),
+            InvalidInput::new("card_exp_month", Problem::WrongLength { min: 2, max: 2 }),
+            "\"7\"",
+        ),
+        (
+            ExpiryYear::new("card_exp_year", "2029").map(drop),
+            InvalidInput::new("card_exp_year", Problem::WrongLength { min: 2, max: 2 }),
+            "2029",
+        ),
+        (
+            ApiKey::new("api_key", "  ").map(drop),
+            InvalidInput::new("api_key", Problem::Empty),
+            "\"  \"",
+        ),
+        (
+            SecureToken::new("secureToken", "").map(drop),
+            InvalidInput::new("secureToken", Problem::Empty),
+            "\"\"",
+        ),
     ];
     for (result, expected, value) in cases {
         let error = result.expect_err("must be refused");
