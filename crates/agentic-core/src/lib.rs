@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod error;
+pub mod journey;
 pub mod juspay_ec;
 pub mod juspay_vat;
 pub mod secret;

@@ -22,3 +22,64 @@ pub fn body_form<E: Endpoint>(request: &E) -> Vec<(String, String)> {
 pub fn json_response(status: u16, body: &str) -> HttpResponse {
     HttpResponse::json(status, body.as_bytes().to_vec())
 }
+
+/// Canary secrets for journey tests: each must never appear in an action, prompt, status,
+/// checkpoint or error.
+pub mod canary {
+    pub const SECURE_TOKEN: &str = "ezAwMX06-canary-secure-token-5d1e";
+    pub const FIDO_BLOB: &str = "fido-blob-canary-77aa19";
+    pub const VISA_PAYLOAD: &str = "eyJcanary.payload-jwt.c4f2";
+    pub const CARD_TOKEN: &str = "ctkn_canary9f3k2";
+    pub const OTP: &str = "918273";
+    pub const PAN: &str = "4242424242424242";
+    pub const CVV: &str = "737";
+    pub const TOKEN_NUMBER: &str = "4895370012345678";
+    pub const CRYPTOGRAM: &str = "AgAAAAAAAIR8CQrXcanary";
+    pub const ALL: &[&str] = &[
+        OTP,
+        SECURE_TOKEN,
+        FIDO_BLOB,
+        VISA_PAYLOAD,
+        CARD_TOKEN,
+        PAN,
+        CVV,
+        TOKEN_NUMBER,
+        CRYPTOGRAM,
+    ];
+
+    /// Panics if `text` contains any canary.
+    pub fn assert_clean(what: &str, text: &str) {
+        for secret in ALL {
+            assert!(!text.contains(secret), "{what} leaked {secret}: {text}");
+        }
+    }
+}
+
+/// One input of every kind, for (state, event) tables. Page messages come from `origin`.
+pub fn every_input(origin: &str) -> Vec<agentic_core::journey::Input> {
+    use agentic_core::journey::Input;
+    use agentic_core::secret::{IssuerAuthCode, Otp, SecureToken};
+    vec![
+        Input::VisaMessage {
+            json: r#"{"type":"AUTH_READY","requestID":"r-1"}"#.into(),
+            origin: origin.into(),
+        },
+        Input::VisaSession {
+            secure_token: SecureToken::new("secureToken", canary::SECURE_TOKEN).expect("valid"),
+            browser_data: serde_json::from_str("{}").expect("empty browser data"),
+        },
+        Input::PageClosed,
+        Input::ChooseStepUp {
+            identifier: "no-such-method".into(),
+        },
+        Input::ChooseAnotherMethod,
+        Input::Otp(Otp::new("otp", canary::OTP).expect("valid")),
+        Input::ResendOtp,
+        Input::IssuerAuthCode(IssuerAuthCode::new("issuerAuthCode", "HTZl-canary").expect("valid")),
+        Input::StepUpCompleted,
+        Input::RedirectCompleted,
+        Input::Reconcile,
+        Input::ResendAfterUnknownOutcome,
+        Input::Cancel,
+    ]
+}

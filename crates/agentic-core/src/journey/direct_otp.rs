@@ -1,0 +1,745 @@
+//! Direct OTP card payment (Juspay Express Checkout, API.md §5): optional BIN eligibility →
+//! create the order (or use the host's) → `POST /txns` with `auth_type=OTP` → the native OTP
+//! (submit, resend within limits) or the redirect / 3-D Secure fallback → a terminal status,
+//! with the order status call to reconcile whenever the outcome is unknown.
+//!
+//! ```mermaid
+//! stateDiagram-v2
+//!     [*] --> CheckBin: card BIN given
+//!     [*] --> CreateOrder: new order
+//!     [*] --> StartTxn: host's order
+//!     CheckBin --> CreateOrder
+//!     CheckBin --> StartTxn
+//!     CreateOrder --> StartTxn
+//!     StartTxn --> EnterOtp: method POST + challenge
+//!     StartTxn --> Redirect: method GET (3DS fallback)
+//!     StartTxn --> Paid: CHARGED / AUTHORIZED
+//!     StartTxn --> PaymentFailed: AUTHENTICATION_FAILED / AUTHORIZATION_FAILED / JUSPAY_DECLINED
+//!     StartTxn --> OrderStatus: other status (poll)
+//!     EnterOtp --> ProcessOtp: Otp
+//!     EnterOtp --> ResendOtp: ResendOtp (resends left)
+//!     EnterOtp --> Redirect: ChooseAnotherMethod (fallback_url)
+//!     ResendOtp --> EnterOtp
+//!     ProcessOtp --> EnterOtp: wrong OTP
+//!     ProcessOtp --> Paid
+//!     ProcessOtp --> PaymentFailed
+//!     ProcessOtp --> OrderStatus: other status (poll)
+//!     Redirect --> OrderStatus: RedirectCompleted
+//!     OrderStatus --> Paid
+//!     OrderStatus --> PaymentFailed
+//!     OrderStatus --> OrderStatus: pending (poll, at most 5)
+//!     OrderStatus --> OutcomeUnknown: still pending
+//! ```
+//!
+//! | Prompt | Valid inputs |
+//! |---|---|
+//! | `EnterOtp` | `Otp`, `ResendOtp` (when `resends_left > 0`), `ChooseAnotherMethod` (when a fallback URL exists), `Cancel` |
+//! | `Redirect` | `RedirectCompleted`, `Cancel` |
+//! | `ConfirmUnknownOutcome` | `Reconcile` (order status), `ResendAfterUnknownOutcome`, `Cancel` |
+//!
+//! Exactly once: `POST /orders`, `POST /txns`, authenticate and resend are never sent again
+//! automatically once they may have reached Juspay; `Reconcile` asks the order status instead.
+//! A status that is still pending after reconciling is polled, never answered by a new `/txns`
+//! — a new payment attempt is a new journey on the same order.
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Input, Journey, JourneyError, JourneyFailure, Next, Outcome, Prompt, Script, Stage, UnixMillis,
+};
+use crate::error::{ApiError, ErrorCategory};
+use crate::juspay_ec::{
+    CardBinEligibilityRequest, CreateOrderRequest, NextStep, OrderStatusRequest, PaymentMethod,
+    ProcessOtpRequest, ResendOtpRequest, StartAuthenticationRequest, TxnResponse, TxnStatus,
+};
+use crate::secret::{CardNumber, CardSecurityCode, CardToken, ExpiryMonth, ExpiryYear, Otp};
+use crate::validate::{Amount, CardBin, Id, InvalidInput, OrderId, Problem};
+use crate::wire::{Endpoint, HttpRequest, HttpResponse};
+
+/// How many times a pending status is polled before the host is asked.
+pub const MAX_STATUS_POLLS: u32 = 5;
+/// The interval between status polls.
+pub const STATUS_POLL_INTERVAL_MS: u64 = 2_000;
+
+/// The card, held in memory only and re-supplied on resume.
+#[derive(Debug, Clone)]
+pub enum CardSecrets {
+    /// Card details typed by the user.
+    New {
+        /// PAN.
+        number: CardNumber,
+        /// `MM`.
+        exp_month: ExpiryMonth,
+        /// `YY`.
+        exp_year: ExpiryYear,
+        /// CVV.
+        security_code: CardSecurityCode,
+    },
+    /// A Juspay card token (`/card/list` or `/card/tokenize`), with the CVV when the token
+    /// needs it.
+    Saved {
+        /// The token.
+        token: CardToken,
+        /// CVV for `/card/list` tokens.
+        security_code: Option<CardSecurityCode>,
+    },
+}
+
+/// The journey's secrets: never in a checkpoint.
+#[derive(Debug, Clone, Default)]
+pub struct DirectOtpSecrets {
+    /// Needed until `POST /txns` has been answered.
+    pub card: Option<CardSecrets>,
+    /// The OTP being submitted; dropped once Juspay answered.
+    pub otp: Option<Otp>,
+}
+
+/// The order to create (`POST /orders`), kept as validated text so it can be checkpointed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewOrder {
+    amount: Amount,
+    currency: Option<String>,
+    customer_id: Option<String>,
+    customer_email: Option<String>,
+    customer_phone: Option<String>,
+    return_url: Option<String>,
+}
+
+impl NewOrder {
+    /// An order for `amount` (a decimal with at most two places).
+    ///
+    /// # Errors
+    /// [`InvalidInput`] for `amount`.
+    pub fn new(amount: &str) -> Result<Self, InvalidInput> {
+        Ok(Self {
+            amount: Amount::parse("amount", amount)?,
+            currency: None,
+            customer_id: None,
+            customer_email: None,
+            customer_phone: None,
+            return_url: None,
+        })
+    }
+
+    /// Sets the optional fields; each is validated as `CreateOrderRequest` validates it.
+    ///
+    /// # Errors
+    /// [`InvalidInput`] naming the field.
+    pub fn with(
+        mut self,
+        currency: Option<&str>,
+        customer_id: Option<&str>,
+        customer_email: Option<&str>,
+        customer_phone: Option<&str>,
+        return_url: Option<&str>,
+    ) -> Result<Self, InvalidInput> {
+        self.currency = currency.map(str::to_owned);
+        self.customer_id = customer_id.map(str::to_owned);
+        self.customer_email = customer_email.map(str::to_owned);
+        self.customer_phone = customer_phone.map(str::to_owned);
+        self.return_url = return_url.map(str::to_owned);
+        // Validate now, so building the request later cannot fail.
+        self.request(&OrderId::new("order_id", "validation0")?)?;
+        Ok(self)
+    }
+
+    fn request(&self, order_id: &OrderId) -> Result<CreateOrderRequest, InvalidInput> {
+        let mut request = CreateOrderRequest::new(order_id.as_str(), &self.amount.to_string())?;
+        if let Some(v) = &self.currency {
+            request = request.with_currency(v)?;
+        }
+        if let Some(v) = &self.customer_id {
+            request = request.with_customer_id(v)?;
+        }
+        if let Some(v) = &self.customer_email {
+            request = request.with_customer_email(v)?;
+        }
+        if let Some(v) = &self.customer_phone {
+            request = request.with_customer_phone(v)?;
+        }
+        if let Some(v) = &self.return_url {
+            request = request.with_return_url(v)?;
+        }
+        Ok(request)
+    }
+}
+
+/// What to pay: validated before the journey starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectOtpParams {
+    merchant_id: Id,
+    order_id: OrderId,
+    new_order: Option<NewOrder>,
+    card_bin: Option<CardBin>,
+    payment_method: Option<PaymentMethod>,
+    save_to_locker: bool,
+    auto_capture: Option<bool>,
+}
+
+impl DirectOtpParams {
+    /// Pays the order `order_id`, creating it first when `new_order` is given (otherwise the
+    /// host created it). `order_id` is the journey's reference id: every call and retry uses it.
+    ///
+    /// # Errors
+    /// [`InvalidInput`] for `merchant_id` or `order_id`.
+    pub fn new(
+        merchant_id: &str,
+        order_id: &str,
+        new_order: Option<NewOrder>,
+    ) -> Result<Self, InvalidInput> {
+        Ok(Self {
+            merchant_id: Id::new("merchant_id", merchant_id)?,
+            order_id: OrderId::new("order_id", order_id)?,
+            new_order,
+            card_bin: None,
+            payment_method: None,
+            save_to_locker: false,
+            auto_capture: None,
+        })
+    }
+
+    /// Checks the card BIN for Direct OTP support first (`GET /cardbins/{bin}`).
+    ///
+    /// # Errors
+    /// [`InvalidInput`] for `card_bin` (6–9 digits).
+    pub fn check_bin(mut self, card_bin: &str) -> Result<Self, InvalidInput> {
+        self.card_bin = Some(CardBin::new("card_bin", card_bin)?);
+        Ok(self)
+    }
+
+    /// `payment_method` (`VISA` …), `save_to_locker` and `auto_capture` (`false`: authorise
+    /// only, the status ends `AUTHORIZED`).
+    pub fn with_options(
+        mut self,
+        payment_method: Option<PaymentMethod>,
+        save_to_locker: bool,
+        auto_capture: Option<bool>,
+    ) -> Self {
+        self.payment_method = payment_method;
+        self.save_to_locker = save_to_locker;
+        self.auto_capture = auto_capture;
+        self
+    }
+}
+
+/// An OTP order id minted from random bytes: 20 hex characters (`order_id` must be
+/// alphanumeric and shorter than 21).
+pub fn order_id_from_entropy(bytes: [u8; 10]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The native OTP challenge Juspay returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenge {
+    /// `{id}` of the authenticate and resend paths.
+    pub txn_uuid: String,
+    /// `challenge_id`.
+    pub challenge_id: String,
+    /// The bank page to fall back to.
+    pub fallback_url: Option<String>,
+    /// Submissions left (see [`Challenge::from_step`]).
+    pub attempts_left: u32,
+    /// Resends left.
+    pub resends_left: u32,
+}
+
+impl Challenge {
+    /// Reads the counters: with `max_attempts` and `current_attempt` the entries left are
+    /// `max − current + 1`; without them at least one entry is allowed (API.md §9 q13 leaves the
+    /// semantics open). Resends: `max_otp_send_limit − times_otp_sent`, else 1 when
+    /// `resend_allowed`.
+    fn from_step(step: &NextStep) -> Option<Self> {
+        let NextStep::NativeOtp {
+            txn_uuid,
+            challenge_id,
+            resend_allowed,
+            fallback_url,
+            times_otp_sent,
+            max_otp_send_limit,
+            current_attempt,
+            max_attempts,
+        } = step
+        else {
+            return None;
+        };
+        let attempts_left = match (max_attempts, current_attempt) {
+            (Some(max), Some(current)) => max.saturating_sub(current.saturating_sub(1)),
+            (Some(max), None) => *max,
+            _ => 1,
+        };
+        let resends_left = match (max_otp_send_limit, times_otp_sent) {
+            _ if !resend_allowed => 0,
+            (Some(max), Some(sent)) => max.saturating_sub(*sent),
+            _ => 1,
+        };
+        Some(Self {
+            txn_uuid: txn_uuid.clone(),
+            challenge_id: challenge_id.clone(),
+            fallback_url: fallback_url.clone(),
+            attempts_left,
+            resends_left,
+        })
+    }
+}
+
+/// Why an order status is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StatusPurpose {
+    /// Did `POST /orders` create the order?
+    OrderCreated,
+    /// Where is the payment?
+    Payment,
+}
+
+/// Prompt phases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    /// Ask for the OTP of the current challenge.
+    EnterOtp {
+        /// The last OTP was refused.
+        last_attempt_failed: bool,
+    },
+    /// Send the user to the bank page.
+    Redirect {
+        /// The page.
+        url: String,
+    },
+}
+
+/// Requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    /// `GET /cardbins/{bin}` (idempotent).
+    CheckBin,
+    /// `POST /orders`.
+    CreateOrder,
+    /// `POST /txns`.
+    StartTxn,
+    /// `POST /v2/txns/{id}/authenticate`.
+    ProcessOtp,
+    /// `POST /v2/txns/{id}/authenticate/{challenge_id}/resend`.
+    ResendOtp,
+    /// `GET /orders/{order_id}` (idempotent).
+    OrderStatus(StatusPurpose),
+}
+
+/// The Direct OTP payment script. Holds ids and public status only (it is checkpointed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectOtp {
+    params: DirectOtpParams,
+    direct_otp_supported: Option<bool>,
+    txn_id: Option<String>,
+    challenge: Option<Challenge>,
+    status: Option<TxnStatus>,
+    polls: u32,
+}
+
+/// A running Direct OTP journey.
+pub type DirectOtpJourney = Journey<DirectOtp>;
+
+/// Starts a payment.
+///
+/// # Errors
+/// [`InvalidInput`] for `card` when `secrets.card` is missing.
+pub fn start(
+    params: DirectOtpParams,
+    secrets: DirectOtpSecrets,
+) -> Result<DirectOtpJourney, InvalidInput> {
+    if secrets.card.is_none() {
+        return Err(InvalidInput::new("card", Problem::Empty));
+    }
+    let first = if params.card_bin.is_some() {
+        Step::CheckBin
+    } else if params.new_order.is_some() {
+        Step::CreateOrder
+    } else {
+        Step::StartTxn
+    };
+    let script = DirectOtp {
+        params,
+        direct_otp_supported: None,
+        txn_id: None,
+        challenge: None,
+        status: None,
+        polls: 0,
+    };
+    Ok(Journey::start(script, secrets, Next::Send(first)))
+}
+
+impl DirectOtp {
+    /// The order being paid.
+    pub fn order_id(&self) -> &str {
+        self.params.order_id.as_str()
+    }
+
+    /// Juspay's transaction id, once known.
+    pub fn txn_id(&self) -> Option<&str> {
+        self.txn_id.as_deref()
+    }
+
+    /// The last status Juspay reported.
+    pub fn status(&self) -> Option<&TxnStatus> {
+        self.status.as_ref()
+    }
+
+    /// What the BIN check said, when it ran and answered.
+    pub fn direct_otp_supported(&self) -> Option<bool> {
+        self.direct_otp_supported
+    }
+
+    /// The current OTP challenge.
+    pub fn challenge(&self) -> Option<&Challenge> {
+        self.challenge.as_ref()
+    }
+
+    fn after_bin(&self) -> Step {
+        if self.params.new_order.is_some() {
+            Step::CreateOrder
+        } else {
+            Step::StartTxn
+        }
+    }
+
+    fn poll(&mut self, now: UnixMillis) -> Next<Phase, Step> {
+        self.polls += 1;
+        let step = Step::OrderStatus(StatusPurpose::Payment);
+        if self.polls > MAX_STATUS_POLLS {
+            self.polls = 0;
+            Next::OutcomeUnknown(step)
+        } else {
+            Next::SendAfter {
+                step,
+                until: now.saturating_add(STATUS_POLL_INTERVAL_MS),
+            }
+        }
+    }
+
+    /// Where a transaction response leads (start, authenticate, resend).
+    fn on_txn(&mut self, txn: &TxnResponse, wrong_otp: bool, now: UnixMillis) -> Next<Phase, Step> {
+        self.status = Some(txn.status.clone());
+        if let Some(id) = txn.txn_id.clone().or_else(|| txn.id.clone()) {
+            self.txn_id = Some(id);
+        }
+        if txn.status.is_success() {
+            return Next::Done;
+        }
+        if txn.status.is_failure() {
+            return Next::Fail(JourneyFailure::PaymentFailed {
+                status: txn.status.as_str().to_owned(),
+            });
+        }
+        let step = txn.next_step();
+        if let Some(challenge) = Challenge::from_step(&step) {
+            self.challenge = Some(challenge);
+            return Next::Prompt(Phase::EnterOtp {
+                last_attempt_failed: wrong_otp,
+            });
+        }
+        match step {
+            NextStep::Redirect { url } => Next::Prompt(Phase::Redirect { url }),
+            _ => self.poll(now),
+        }
+    }
+
+    fn card_request(&self, card: &CardSecrets) -> Result<StartAuthenticationRequest, InvalidInput> {
+        let p = &self.params;
+        let mut request = match card.clone() {
+            CardSecrets::New {
+                number,
+                exp_month,
+                exp_year,
+                security_code,
+            } => StartAuthenticationRequest::new_card(
+                p.order_id.as_str(),
+                p.merchant_id.as_str(),
+                number,
+                exp_month,
+                exp_year,
+                security_code,
+                p.save_to_locker,
+            )?,
+            CardSecrets::Saved {
+                token,
+                security_code,
+            } => {
+                let request = StartAuthenticationRequest::saved_card(
+                    p.order_id.as_str(),
+                    p.merchant_id.as_str(),
+                    token,
+                )?;
+                match security_code {
+                    Some(cvv) => request.with_card_security_code(cvv),
+                    None => request,
+                }
+            }
+        };
+        if let Some(method) = &p.payment_method {
+            request = request.with_payment_method(method.clone())?;
+        }
+        Ok(request)
+    }
+
+    fn challenge_or_error(&self) -> Result<&Challenge, JourneyError> {
+        self.challenge.as_ref().ok_or(JourneyError::InvalidEvent {
+            state: "EnterOtp",
+            event: "no challenge",
+        })
+    }
+}
+
+fn missing(name: &'static str) -> JourneyError {
+    JourneyError::Resume(format!("the secret `{name}` is needed to continue"))
+}
+
+impl Script for DirectOtp {
+    const NAME: &'static str = "juspay_direct_otp";
+    type Phase = Phase;
+    type Step = Step;
+    type Secrets = DirectOtpSecrets;
+
+    fn request(
+        &self,
+        secrets: &DirectOtpSecrets,
+        step: &Step,
+    ) -> Result<HttpRequest, JourneyError> {
+        let p = &self.params;
+        Ok(match step {
+            Step::CheckBin => {
+                let bin = p.card_bin.as_ref().ok_or(JourneyError::InvalidEvent {
+                    state: "CheckBin",
+                    event: "no BIN",
+                })?;
+                CardBinEligibilityRequest::new(bin.as_str(), p.merchant_id.as_str())?.to_http()
+            }
+            Step::CreateOrder => {
+                let order = p.new_order.as_ref().ok_or(JourneyError::InvalidEvent {
+                    state: "CreateOrder",
+                    event: "no order",
+                })?;
+                order.request(&p.order_id)?.to_http()
+            }
+            Step::StartTxn => {
+                let card = secrets.card.as_ref().ok_or_else(|| missing("card"))?;
+                self.card_request(card)?.to_http()
+            }
+            Step::ProcessOtp => {
+                let challenge = self.challenge_or_error()?;
+                let otp = secrets.otp.clone().ok_or_else(|| missing("otp"))?;
+                let mut request =
+                    ProcessOtpRequest::new(&challenge.txn_uuid, &challenge.challenge_id, otp)?;
+                if let Some(capture) = p.auto_capture {
+                    request = request.with_auto_capture(capture);
+                }
+                request.to_http()
+            }
+            Step::ResendOtp => {
+                let challenge = self.challenge_or_error()?;
+                ResendOtpRequest::new(&challenge.txn_uuid, &challenge.challenge_id)?.to_http()
+            }
+            Step::OrderStatus(_) => OrderStatusRequest::new(p.order_id.as_str())?.to_http(),
+        })
+    }
+
+    fn on_response(
+        &mut self,
+        secrets: &mut DirectOtpSecrets,
+        step: &Step,
+        response: &HttpResponse,
+        now: UnixMillis,
+    ) -> Result<Next<Phase, Step>, ApiError> {
+        match step {
+            Step::CheckBin => {
+                // Eligibility is advice: an error or "no" still lets Juspay decide (3DS fallback).
+                self.direct_otp_supported = CardBinEligibilityRequest::decode(response)
+                    .ok()
+                    .map(|info| info.supports_direct_otp());
+                Ok(Next::Send(self.after_bin()))
+            }
+            Step::CreateOrder => {
+                CreateOrderRequest::decode(response)?;
+                Ok(Next::Send(Step::StartTxn))
+            }
+            Step::StartTxn => {
+                let txn = StartAuthenticationRequest::decode(response)?;
+                // The card has done its job: drop it from memory.
+                secrets.card = None;
+                Ok(self.on_txn(&txn, false, now))
+            }
+            Step::ProcessOtp => {
+                secrets.otp = None;
+                match ProcessOtpRequest::decode(response) {
+                    Ok(txn) => {
+                        let pending_again = txn.status == TxnStatus::PendingVbv;
+                        Ok(self.on_txn(&txn, pending_again, now))
+                    }
+                    // A wrong OTP's error body is undocumented (API.md §9 q13): a 4xx that is
+                    // not about credentials counts as a refused OTP while attempts remain.
+                    Err(e)
+                        if matches!(
+                            e.category,
+                            ErrorCategory::InvalidRequest | ErrorCategory::Rejected
+                        ) =>
+                    {
+                        match self.challenge.as_mut() {
+                            Some(challenge) if challenge.attempts_left > 1 => {
+                                challenge.attempts_left -= 1;
+                                Ok(Next::Prompt(Phase::EnterOtp {
+                                    last_attempt_failed: true,
+                                }))
+                            }
+                            _ => Ok(self.poll(now)),
+                        }
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Step::ResendOtp => match ResendOtpRequest::decode(response) {
+                Ok(txn) => Ok(self.on_txn(&txn, false, now)),
+                Err(e) if e.category == ErrorCategory::LimitExceeded => {
+                    if let Some(challenge) = self.challenge.as_mut() {
+                        challenge.resends_left = 0;
+                    }
+                    Ok(Next::Prompt(Phase::EnterOtp {
+                        last_attempt_failed: false,
+                    }))
+                }
+                Err(e) => Err(e),
+            },
+            Step::OrderStatus(purpose) => {
+                let status = match OrderStatusRequest::decode(response) {
+                    Ok(status) => status.status,
+                    Err(e) if e.category == ErrorCategory::NotFound => TxnStatus::NotFound,
+                    Err(e) => return Err(e),
+                };
+                match purpose {
+                    StatusPurpose::OrderCreated if status == TxnStatus::NotFound => {
+                        // The host asked: the order does not exist, so creating it is safe.
+                        Ok(Next::Send(Step::CreateOrder))
+                    }
+                    StatusPurpose::OrderCreated => Ok(Next::Send(Step::StartTxn)),
+                    StatusPurpose::Payment => {
+                        self.status = Some(status.clone());
+                        if status.is_success() {
+                            Ok(Next::Done)
+                        } else if status.is_failure() {
+                            Ok(Next::Fail(JourneyFailure::PaymentFailed {
+                                status: status.as_str().to_owned(),
+                            }))
+                        } else {
+                            Ok(self.poll(now))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn prompt(&self, _: &DirectOtpSecrets, phase: &Phase) -> Prompt {
+        match phase {
+            Phase::EnterOtp {
+                last_attempt_failed,
+            } => {
+                let (attempts_left, resends_left) = self
+                    .challenge
+                    .as_ref()
+                    .map_or((0, 0), |c| (c.attempts_left, c.resends_left));
+                Prompt::EnterOtp {
+                    attempts_left,
+                    resends_left,
+                    expires_at: None,
+                    last_attempt_failed: *last_attempt_failed,
+                    expired: false,
+                }
+            }
+            Phase::Redirect { url } => Prompt::Redirect { url: url.clone() },
+        }
+    }
+
+    fn on_input(
+        &mut self,
+        secrets: &mut DirectOtpSecrets,
+        phase: &Phase,
+        input: Input,
+        _: UnixMillis,
+    ) -> Result<Next<Phase, Step>, JourneyError> {
+        let refuse = |state: &'static str, input: &Input| JourneyError::InvalidEvent {
+            state,
+            event: input.name(),
+        };
+        match (phase, input) {
+            (Phase::EnterOtp { .. }, Input::Otp(otp)) => {
+                secrets.otp = Some(otp);
+                self.polls = 0;
+                Ok(Next::Send(Step::ProcessOtp))
+            }
+            (Phase::EnterOtp { .. }, Input::ResendOtp) => match &self.challenge {
+                Some(c) if c.resends_left > 0 => Ok(Next::Send(Step::ResendOtp)),
+                _ => Err(refuse("EnterOtp", &Input::ResendOtp)),
+            },
+            (Phase::EnterOtp { .. }, Input::ChooseAnotherMethod) => {
+                match self.challenge.as_ref().and_then(|c| c.fallback_url.clone()) {
+                    Some(url) => Ok(Next::Prompt(Phase::Redirect { url })),
+                    None => Err(refuse("EnterOtp", &Input::ChooseAnotherMethod)),
+                }
+            }
+            (Phase::Redirect { .. }, Input::RedirectCompleted) => {
+                self.polls = 0;
+                Ok(Next::Send(Step::OrderStatus(StatusPurpose::Payment)))
+            }
+            (Phase::EnterOtp { .. }, other) => Err(refuse("EnterOtp", &other)),
+            (Phase::Redirect { .. }, other) => Err(refuse("Redirect", &other)),
+        }
+    }
+
+    fn reconcile(&self, step: &Step) -> Option<Step> {
+        match step {
+            Step::CreateOrder => Some(Step::OrderStatus(StatusPurpose::OrderCreated)),
+            Step::StartTxn | Step::ProcessOtp | Step::OrderStatus(StatusPurpose::Payment) => {
+                Some(Step::OrderStatus(StatusPurpose::Payment))
+            }
+            Step::OrderStatus(StatusPurpose::OrderCreated) => {
+                Some(Step::OrderStatus(StatusPurpose::OrderCreated))
+            }
+            // A resend's effect cannot be observed; the BIN check is a read.
+            Step::ResendOtp | Step::CheckBin => None,
+        }
+    }
+
+    fn outcome(&self, _: &DirectOtpSecrets) -> Outcome {
+        Outcome::Paid {
+            order_id: self.params.order_id.as_str().to_owned(),
+            txn_id: self.txn_id.clone(),
+            status: self.status.clone().unwrap_or(TxnStatus::Charged),
+        }
+    }
+
+    fn missing_secret(
+        &self,
+        secrets: &DirectOtpSecrets,
+        stage: &Stage<Phase, Step>,
+    ) -> Option<&'static str> {
+        match stage {
+            Stage::Sending {
+                step: Step::ProcessOtp,
+                ..
+            }
+            | Stage::BackingOff {
+                step: Step::ProcessOtp,
+                ..
+            } if secrets.otp.is_none() => Some("otp"),
+            // Until `/txns` is sent the card is still to come.
+            Stage::Sending {
+                step: Step::CheckBin | Step::CreateOrder | Step::StartTxn,
+                ..
+            }
+            | Stage::BackingOff {
+                step: Step::CheckBin | Step::CreateOrder | Step::StartTxn,
+                ..
+            }
+            | Stage::OutcomeUnknown {
+                step: Step::CheckBin | Step::CreateOrder,
+            } if secrets.card.is_none() => Some("card"),
+            _ => None,
+        }
+    }
+}
