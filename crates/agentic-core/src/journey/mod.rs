@@ -57,7 +57,9 @@ use crate::validate::InvalidInput;
 use crate::wire::{HttpRequest, HttpResponse};
 
 pub mod direct_otp;
+pub mod enrollment;
 pub mod page;
+pub mod purchase;
 mod types;
 pub use types::*;
 
@@ -281,6 +283,18 @@ pub trait Script: Serialize + DeserializeOwned + Clone + fmt::Debug {
 
     /// The outcome once done.
     fn outcome(&self, secrets: &Self::Secrets) -> Outcome;
+
+    /// Adjusts the stage a checkpoint resumes in, before secrets are checked: a script may
+    /// re-ask for a secret it never stores (an OTP whose validation was in flight) instead of
+    /// failing the resume. The default keeps the stage.
+    fn on_resume(
+        &mut self,
+        secrets: &Self::Secrets,
+        stage: Stage<Self::Phase, Self::Step>,
+    ) -> Stage<Self::Phase, Self::Step> {
+        let _ = secrets;
+        stage
+    }
 
     /// The name of a secret that `stage` needs and `secrets` lacks (checked on resume).
     fn missing_secret(
@@ -642,15 +656,17 @@ impl<S: Script> Journey<S> {
                 data.version
             )));
         }
-        if let Some(name) = data.script.missing_secret(&secrets, &data.stage) {
+        let mut script = data.script;
+        let stage = script.on_resume(&secrets, data.stage);
+        if let Some(name) = script.missing_secret(&secrets, &stage) {
             return Err(JourneyError::Resume(format!(
                 "the secret `{name}` is needed to continue"
             )));
         }
         let mut journey = Self {
-            script: data.script,
+            script,
             secrets,
-            stage: data.stage,
+            stage,
             next_request_id: data.next_request_id,
         };
         // The app may have died after a non-idempotent request left: never resend it on resume.
