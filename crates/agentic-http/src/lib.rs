@@ -1,0 +1,9 @@
+#![doc = include_str!("../README.md")]
+
+pub mod auth;
+pub mod config;
+pub mod transport;
+pub mod ureq_transport;
+
+pub use config::{ClientConfig, ConfigError};
+pub use transport::{HeaderValue, Timeouts, Transport, TransportError, WireRequest};
