@@ -2,8 +2,10 @@
 
 pub mod auth;
 pub mod config;
+pub mod driver;
 pub mod transport;
 pub mod ureq_transport;
 
 pub use config::{ClientConfig, ConfigError};
+pub use driver::{Client, ClientBuildError, Clock, DriverError, Stop, SystemClock};
 pub use transport::{HeaderValue, Timeouts, Transport, TransportError, WireRequest};

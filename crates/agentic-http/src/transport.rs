@@ -58,7 +58,10 @@ pub struct WireRequest {
 impl WireRequest {
     /// The first header named `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&HeaderValue> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
     }
 }
 
@@ -68,7 +71,10 @@ impl fmt::Debug for WireRequest {
             .field("method", &self.method)
             .field("url", &self.url)
             .field("headers", &self.headers)
-            .field("body", &format_args!("<{} bytes redacted>", self.body.len()))
+            .field(
+                "body",
+                &format_args!("<{} bytes redacted>", self.body.len()),
+            )
             .field("operation", &self.operation)
             .finish()
     }
@@ -87,7 +93,11 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Self { connect: Duration::from_secs(10), read: Duration::from_secs(30), overall: Duration::from_secs(45) }
+        Self {
+            connect: Duration::from_secs(10),
+            read: Duration::from_secs(30),
+            overall: Duration::from_secs(45),
+        }
     }
 }
 
@@ -159,15 +169,20 @@ impl TransportError {
     pub fn failure(&self) -> TransportFailure {
         let reason = self.to_string();
         match self {
-            Self::InsecureUrl { .. } | Self::Dns { .. } | Self::Connect { .. } | Self::Tls { .. } => {
-                TransportFailure::NotSent { reason }
-            }
-            Self::Foreign { maybe_sent: false, .. } => TransportFailure::NotSent { reason },
+            Self::InsecureUrl { .. }
+            | Self::Dns { .. }
+            | Self::Connect { .. }
+            | Self::Tls { .. } => TransportFailure::NotSent { reason },
+            Self::Foreign {
+                maybe_sent: false, ..
+            } => TransportFailure::NotSent { reason },
             Self::Timeout { .. }
             | Self::Io { .. }
             | Self::RedirectRefused { .. }
             | Self::Protocol { .. }
-            | Self::Foreign { maybe_sent: true, .. } => TransportFailure::MaybeSent { reason },
+            | Self::Foreign {
+                maybe_sent: true, ..
+            } => TransportFailure::MaybeSent { reason },
         }
     }
 }
@@ -179,7 +194,11 @@ pub trait Transport: Send + Sync {
     ///
     /// # Errors
     /// [`TransportError`] when there is no response.
-    fn send(&self, request: &WireRequest, timeouts: &Timeouts) -> Result<HttpResponse, TransportError>;
+    fn send(
+        &self,
+        request: &WireRequest,
+        timeouts: &Timeouts,
+    ) -> Result<HttpResponse, TransportError>;
 }
 
 /// Whether `host` (from a URL, without port; IPv6 with or without brackets) is loopback:
@@ -189,7 +208,8 @@ pub fn is_loopback_host(host: &str) -> bool {
     if host.eq_ignore_ascii_case("localhost") {
         return true;
     }
-    host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Checks the https-or-loopback policy of an absolute URL.
@@ -197,7 +217,9 @@ pub fn is_loopback_host(host: &str) -> bool {
 /// # Errors
 /// [`TransportError::InsecureUrl`] for plain http to a non-loopback host or another scheme.
 pub fn check_url_policy(url: &str) -> Result<(), TransportError> {
-    let insecure = || TransportError::InsecureUrl { url: url.to_owned() };
+    let insecure = || TransportError::InsecureUrl {
+        url: url.to_owned(),
+    };
     let (scheme, rest) = url.split_once("://").ok_or_else(insecure)?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
@@ -219,22 +241,63 @@ mod tests {
 
     #[test]
     fn url_policy_allows_https_and_loopback_http_only() {
-        for ok in ["https://sandbox.juspay.in/txns", "http://127.0.0.1:8080/x", "http://localhost/x", "http://[::1]:9/x", "http://127.3.4.5/"] {
+        for ok in [
+            "https://sandbox.juspay.in/txns",
+            "http://127.0.0.1:8080/x",
+            "http://localhost/x",
+            "http://[::1]:9/x",
+            "http://127.3.4.5/",
+        ] {
             assert_eq!(check_url_policy(ok), Ok(()), "{ok}");
         }
-        for bad in ["http://sandbox.juspay.in/txns", "http://10.0.0.1/x", "ftp://127.0.0.1/", "http://127.0.0.1.evil.com/", "https://", "nonsense"] {
-            assert!(matches!(check_url_policy(bad), Err(TransportError::InsecureUrl { .. })), "{bad}");
+        for bad in [
+            "http://sandbox.juspay.in/txns",
+            "http://10.0.0.1/x",
+            "ftp://127.0.0.1/",
+            "http://127.0.0.1.evil.com/",
+            "https://",
+            "nonsense",
+        ] {
+            assert!(
+                matches!(
+                    check_url_policy(bad),
+                    Err(TransportError::InsecureUrl { .. })
+                ),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn failures_are_classified_by_whether_the_request_left() {
-        assert!(matches!(TransportError::Connect { reason: "refused".into() }.failure(), TransportFailure::NotSent { .. }));
-        assert!(matches!(TransportError::Tls { reason: "UnknownIssuer".into() }.failure(), TransportFailure::NotSent { .. }));
-        assert!(matches!(TransportError::Timeout { phase: "read" }.failure(), TransportFailure::MaybeSent { .. }));
-        assert!(matches!(TransportError::RedirectRefused { status: 302 }.failure(), TransportFailure::MaybeSent { .. }));
         assert!(matches!(
-            TransportError::Foreign { reason: "x".into(), maybe_sent: false }.failure(),
+            TransportError::Connect {
+                reason: "refused".into()
+            }
+            .failure(),
+            TransportFailure::NotSent { .. }
+        ));
+        assert!(matches!(
+            TransportError::Tls {
+                reason: "UnknownIssuer".into()
+            }
+            .failure(),
+            TransportFailure::NotSent { .. }
+        ));
+        assert!(matches!(
+            TransportError::Timeout { phase: "read" }.failure(),
+            TransportFailure::MaybeSent { .. }
+        ));
+        assert!(matches!(
+            TransportError::RedirectRefused { status: 302 }.failure(),
+            TransportFailure::MaybeSent { .. }
+        ));
+        assert!(matches!(
+            TransportError::Foreign {
+                reason: "x".into(),
+                maybe_sent: false
+            }
+            .failure(),
             TransportFailure::NotSent { .. }
         ));
     }
@@ -245,14 +308,20 @@ mod tests {
             method: Method::Post,
             url: "https://x/y".into(),
             headers: vec![
-                ("authorization".into(), HeaderValue::Secret(SecretString::from("Basic c2VjcmV0Og=="))),
+                (
+                    "authorization".into(),
+                    HeaderValue::Secret(SecretString::from("Basic c2VjcmV0Og==")),
+                ),
                 ("x-merchantid".into(), HeaderValue::Public("m1".into())),
             ],
             body: Zeroizing::new(b"otpValue=918273".to_vec()),
             operation: "t",
         };
         let debug = format!("{request:?}");
-        assert!(!debug.contains("c2VjcmV0") && !debug.contains("918273"), "{debug}");
+        assert!(
+            !debug.contains("c2VjcmV0") && !debug.contains("918273"),
+            "{debug}"
+        );
         assert!(debug.contains("\"m1\""), "{debug}");
     }
 }

@@ -61,6 +61,7 @@ pub mod enrollment;
 pub mod page;
 pub mod purchase;
 mod types;
+pub mod visa_acceptance;
 pub use types::*;
 
 /// Milliseconds since the Unix epoch, always passed in by the host.
