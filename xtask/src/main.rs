@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: everything that is more than one cargo command.
 //!
-//! - `test`: formatting check, clippy with `-D warnings`, then every test of the workspace.
+//! - `test`: formatting check, clippy with `-D warnings`, every test of the workspace, then
+//!   the docs with warnings as errors.
 //!   This is what CI runs (`.ci/run`).
 
 use std::process::{Command, ExitCode};
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
                 ],
             ),
             ("tests", &["test", "--workspace"]),
+            ("docs", &["doc", "--workspace", "--no-deps"]),
         ]),
         _ => {
             eprintln!("usage: cargo xtask test");
@@ -35,7 +37,13 @@ fn run_all(steps: &[(&str, &[&str])]) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     for (name, args) in steps {
         eprintln!("xtask: {name}: cargo {}", args.join(" "));
-        match Command::new(&cargo).args(*args).status() {
+        let mut command = Command::new(&cargo);
+        command.args(*args);
+        if *name == "docs" {
+            // Broken intra-doc links and bare URLs fail the build like a clippy warning.
+            command.env("RUSTDOCFLAGS", "-D warnings");
+        }
+        match command.status() {
             Ok(status) if status.success() => {}
             Ok(status) => {
                 eprintln!("xtask: {name} failed ({status})");

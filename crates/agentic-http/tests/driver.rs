@@ -20,11 +20,14 @@ use agentic_core::journey::purchase::{
 };
 use agentic_core::journey::{Input, Journey, Outcome, Prompt, ReferenceId, Script, UnixMillis};
 use agentic_core::juspay_vat::IdentityType;
+use agentic_core::secret::SigningSecret;
 use agentic_core::secret::{
     ApiKey, CardNumber, CardSecurityCode, CardToken, ExpiryMonth, ExpiryYear, Otp,
 };
 use agentic_core::visa_page::{PlatformType, VisaPageOrigin};
-use agentic_http::config::{JuspayAuth, JuspayConfig, JuspayEnvironment};
+use agentic_http::config::{
+    JuspayAuth, JuspayConfig, JuspayEnvironment, VisaAcceptanceConfig, VisaAcceptanceEnvironment,
+};
 use agentic_http::{
     Client, ClientConfig, Clock, Stop, Timeouts, Transport, TransportError, WireRequest,
 };
@@ -86,6 +89,48 @@ fn juspay_config(server: &TestServer) -> ClientConfig {
         },
     )
     .expect("valid config")
+}
+
+const SHARED_SECRET: &str = "c2lnbmluZy1zZWNyZXQtY2FuYXJ5LTQ0ZjE="; // base64("signing-secret-canary-44f1")
+
+fn visa_config(server: &TestServer) -> ClientConfig {
+    let visa = VisaAcceptanceConfig::new(
+        VisaAcceptanceEnvironment::Custom(server.url("")),
+        "visa_merchant_9",
+        "08c94330-f618-42a3-b09d-e1e43be5efda",
+        SigningSecret::new("shared_secret", SHARED_SECRET).expect("valid"),
+    );
+    ClientConfig::new(
+        None,
+        Some(visa),
+        Timeouts {
+            connect: Duration::from_secs(2),
+            read: Duration::from_millis(400),
+            overall: Duration::from_secs(3),
+        },
+    )
+    .expect("valid config")
+}
+
+fn visa_journey() -> Journey<agentic_core::journey::visa_acceptance::VisaAcceptancePasskey> {
+    use agentic_core::journey::visa_acceptance::{self as va, VisaAcceptancePasskeyParams};
+    use agentic_core::visa_acceptance::{AmountDetails, MerchantDescriptor};
+    let params = VisaAcceptancePasskeyParams::new(
+        "tkn_registered",
+        AmountDetails::new("1765.95", "978").expect("valid"),
+        MerchantDescriptor::new("Merchant VZaF5XBj", "https://www.Merchant-VZaF5XBj.com")
+            .expect("valid"),
+        "en-US",
+        "buyer@example.com",
+        None,
+        VisaPageOrigin::sandbox(),
+    )
+    .expect("valid");
+    va::start(params, ReferenceId::from_entropy([3; 16]))
+}
+
+fn script_visa(server: &TestServer) {
+    server.push(Reply::json(201, &format!(r#"{{"action": "AUTHENTICATE", "authenticationContext": {{"id": "ctx-77", "endpoint": "L29hdXRoMg==", "payload": "{VISA_PAYLOAD}"}}}}"#)));
 }
 
 fn client(server: &TestServer) -> Client {
@@ -399,6 +444,58 @@ fn direct_otp_runs_end_to_end_with_form_bodies_and_the_routing_id() {
     assert_eq!(server.connections(), 1);
 }
 
+#[test]
+fn visa_acceptance_runs_end_to_end_with_the_http_signature() {
+    let server = TestServer::http();
+    script_visa(&server);
+    let client = Client::with_ureq(visa_config(&server), None).expect("client");
+    let mut journey = visa_journey();
+    let (stop, prompts) = run_to_end(&client, &mut journey);
+    assert!(
+        matches!(
+            &stop,
+            Stop::Done(Outcome::PasskeyVerified {
+                action: agentic_core::visa_page::PasskeyAction::Authenticate,
+                ..
+            })
+        ),
+        "{stop:?}"
+    );
+    assert_eq!(prompts, ["ProvideVisaSession", "PasskeyCeremony"]);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    let r = &requests[0];
+    assert_eq!(
+        r.path,
+        "/tms/v2/tokenized-cards/tkn_registered/authentication-options"
+    );
+    assert_eq!(r.header("v-c-merchant-id"), Some("visa_merchant_9"));
+    assert_eq!(
+        r.header("digest"),
+        Some(format!("SHA-256={}", base64_sha256(&r.body)).as_str())
+    );
+    let signature = r.header("signature").expect("signed");
+    assert!(signature.starts_with(r#"keyid="08c94330-f618-42a3-b09d-e1e43be5efda", algorithm="HmacSHA256", headers="host date (request-target) digest v-c-merchant-id", signature=""#), "{signature}");
+    assert_eq!(
+        r.headers_named("host").len(),
+        1,
+        "the signed host header goes out once"
+    );
+    assert_eq!(r.header("authorization"), None);
+    let body: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+    assert_eq!(
+        body["clientCorrelationId"],
+        "03030303030303030303030303030303"
+    );
+    assert_eq!(body["sessionInformation"]["secureToken"], SECURE_TOKEN);
+}
+
+fn base64_sha256(bytes: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
+}
+
 // ----- exactly once through the driver ----------------------------------------------------------
 
 #[test]
@@ -568,6 +665,10 @@ fn every_journey_at_trace_level_logs_no_secret() {
         run_to_end(&client, &mut purchase_journey());
         run_to_end(&client, &mut direct_otp_journey());
         let _ = client.run(&mut direct_otp_journey());
+        let visa_server = TestServer::http();
+        script_visa(&visa_server);
+        let visa = Client::with_ureq(visa_config(&visa_server), None).expect("client");
+        run_to_end(&visa, &mut visa_journey());
     });
     let logs = String::from_utf8(capture.0.lock().expect("lock").clone()).expect("utf8");
     // The capture works: it saw the spans of every journey and the transport failure.

@@ -237,7 +237,8 @@ pub struct Challenge {
     pub challenge_id: String,
     /// The bank page to fall back to.
     pub fallback_url: Option<String>,
-    /// Submissions left (see [`Challenge::from_step`]).
+    /// Submissions left: `max_attempts − current_attempt + 1` when Juspay sends both, else at
+    /// least one.
     pub attempts_left: u32,
     /// Resends left.
     pub resends_left: u32,
