@@ -112,8 +112,9 @@
 //!
 //! # Provisional choices
 //!
-//! * `codeExpiration` of Trigger OTP is read as **minutes** (the sample's `5`; the unit is
-//!   undocumented, API.md §9 q6): `expires_at = now + codeExpiration × 60 000 ms`.
+//! * `codeExpiration` of Trigger OTP is read by [`otp_expires_at`](super::otp_expires_at), the
+//!   rule every journey shares: the sample's `5` is minutes (the unit is undocumented, API.md
+//!   §9 q6), `0` is "not stated", an epoch-sized value is a Unix time in seconds.
 //! * `tokenReference` is sent equal to `vProvisionedTokenId` (identical in every sample; API.md
 //!   §9 q5, INFERRED).
 //! * One `secureToken` is used for the new-card and the device-binding calls (API.md §9 q9).
@@ -141,9 +142,6 @@ use crate::visa_page::{
     AssuranceData, BrowserData, PasskeyAction, PlatformType, PopupRequirements, VisaPageOrigin,
 };
 use crate::wire::{Endpoint, HttpRequest, HttpResponse};
-
-/// One minute, the provisional unit of `codeExpiration`.
-const MINUTE_MS: u64 = 60_000;
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -414,7 +412,7 @@ pub struct OtpChallenge {
     pub attempts_left: u32,
     /// Resends left (`maxOTPRequestsAllowed − 1`, minus resends).
     pub resends_left: u32,
-    /// `now + codeExpiration` minutes at the trigger, when the answer gave `codeExpiration`.
+    /// When the OTP expires ([`otp_expires_at`](super::otp_expires_at)), when stated.
     pub expires_at: Option<UnixMillis>,
     /// The last OTP entered was refused.
     pub last_attempt_failed: bool,
@@ -810,9 +808,7 @@ impl Enrollment {
                 max_otp_requests_allowed,
                 code_expiration,
             }) => {
-                let expires_at = code_expiration.map(|minutes| {
-                    now.saturating_add(u64::from(minutes).saturating_mul(MINUTE_MS))
-                });
+                let expires_at = super::otp_expires_at(code_expiration, now);
                 let otp = match (resend, self.otp.take()) {
                     // A resend does not give more entries or resends than were left.
                     (true, Some(previous)) => OtpChallenge {

@@ -316,3 +316,23 @@ pub enum Outcome {
         assurance: AssuranceData,
     },
 }
+
+/// `codeExpiration` values at or above this (2001-09-09 in Unix seconds) are read as a Unix time
+/// in seconds; smaller ones as minutes (see [`otp_expires_at`]).
+pub const EPOCH_SECONDS_THRESHOLD: u32 = 1_000_000_000;
+
+/// When an OTP expires, from the `codeExpiration` of Juspay's trigger or Visa Acceptance's
+/// one-time-passwords answer. The unit is undocumented (API.md §9 q6); the *provisional*
+/// reading, shared by every journey: absent or `0` means "not stated" (no local expiry); at least
+/// [`EPOCH_SECONDS_THRESHOLD`] is a Unix time in seconds (how Visa's own agent reads it); a
+/// smaller value is minutes from `now` (Juspay's sample `5`). It errs long on purpose: expiring
+/// locally too early would refuse a code the issuer still accepts.
+pub fn otp_expires_at(code_expiration: Option<u32>, now: UnixMillis) -> Option<UnixMillis> {
+    match code_expiration {
+        None | Some(0) => None,
+        Some(seconds) if seconds >= EPOCH_SECONDS_THRESHOLD => {
+            Some(u64::from(seconds).saturating_mul(1_000))
+        }
+        Some(minutes) => Some(now.saturating_add(u64::from(minutes).saturating_mul(60_000))),
+    }
+}

@@ -138,9 +138,7 @@ use crate::visa_page::{
 };
 use crate::wire::{Endpoint, HttpRequest, HttpResponse};
 
-/// `codeExpiration` values at or above this (2001-09-09 in Unix seconds) are read as a Unix time
-/// in seconds; smaller ones as minutes from the response (*provisional*, see the module docs).
-pub const EPOCH_SECONDS_THRESHOLD: u32 = 1_000_000_000;
+pub use super::{EPOCH_SECONDS_THRESHOLD, otp_expires_at};
 
 /// The longest unknown `action` quoted back in a failure.
 const MAX_QUOTED_ACTION: usize = 64;
@@ -508,23 +506,12 @@ impl OtpChallenge {
         self.expires_at
     }
 
-    /// Reads `codeExpiration` (*provisional*, see the module docs).
-    fn expiry(code_expiration: Option<u32>, now: UnixMillis) -> Option<UnixMillis> {
-        match code_expiration {
-            None | Some(0) => None,
-            Some(seconds) if seconds >= EPOCH_SECONDS_THRESHOLD => {
-                Some(u64::from(seconds).saturating_mul(1_000))
-            }
-            Some(minutes) => Some(now.saturating_add(u64::from(minutes).saturating_mul(60_000))),
-        }
-    }
-
     /// Takes the limits of an OTP just sent.
     fn sent(&mut self, limits: &CreateOtpResponse, now: UnixMillis) {
         self.sends = self.sends.saturating_add(1);
         self.max_requests = limits.max_requests_allowed;
         self.max_verification = limits.max_verification_allowed;
-        self.expires_at = Self::expiry(limits.code_expiration, now);
+        self.expires_at = otp_expires_at(limits.code_expiration, now);
         self.last_attempt_failed = false;
         self.expired = false;
     }
