@@ -111,6 +111,13 @@ pub enum TransportError {
         /// The URL (no credentials are ever in URLs).
         url: String,
     },
+    /// The request cannot be written as HTTP (a header name or value with forbidden bytes).
+    /// Nothing was sent. React: fix the value (a bug in the caller or a foreign transport).
+    #[error("refused to send: {reason}")]
+    InvalidRequest {
+        /// What is wrong (header names only, never values).
+        reason: String,
+    },
     /// Name resolution failed. Nothing was sent.
     #[error("could not resolve the host: {reason}")]
     Dns {
@@ -170,6 +177,7 @@ impl TransportError {
         let reason = self.to_string();
         match self {
             Self::InsecureUrl { .. }
+            | Self::InvalidRequest { .. }
             | Self::Dns { .. }
             | Self::Connect { .. }
             | Self::Tls { .. } => TransportFailure::NotSent { reason },

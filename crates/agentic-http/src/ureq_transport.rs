@@ -54,7 +54,7 @@
 //! | ureq outcome                                                    | [`TransportError`]                    | failure     |
 //! |-----------------------------------------------------------------|---------------------------------------|-------------|
 //! | URL refused by [`check_url_policy`] or not a valid URI          | `InsecureUrl`                         | `NotSent`   |
-//! | a header name or value that cannot go on the wire               | `Connect` ("request not sent: …")     | `NotSent`   |
+//! | a header name or value that cannot go on the wire               | `InvalidRequest`                      | `NotSent`   |
 //! | resolver error: `HostNotFound`, `Io` (getaddrinfo), `Timeout(_)` | `Dns`                                 | `NotSent`   |
 //! | connector error wrapping a `rustls::Error` (`Io`), `Rustls`, `Tls`, `Pem`, `TlsRequired` — e.g. unknown issuer | `Tls` | `NotSent` |
 //! | connector `Timeout(Connect / Global / …)`                        | `Connect` ("timed out …")             | `NotSent`   |
@@ -275,11 +275,8 @@ fn build_head(request: &WireRequest) -> Result<http::Request<()>, TransportError
     *head.uri_mut() = uri;
     let map = head.headers_mut();
     for (name, value) in &request.headers {
-        let invalid = |what: &str| TransportError::Connect {
-            reason: format!(
-                "request not sent: the {what} of header `{}` cannot be sent",
-                printable(name)
-            ),
+        let invalid = |what: &str| TransportError::InvalidRequest {
+            reason: format!("the {what} of header `{}` cannot be sent", printable(name)),
         };
         let header_name =
             http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("name"))?;
@@ -488,8 +485,8 @@ fn classify(error: ureq::Error, url: &str) -> TransportError {
         ureq::Error::BadUri(_) | ureq::Error::RequireHttpsOnly(_) => TransportError::InsecureUrl {
             url: url.to_owned(),
         },
-        ureq::Error::Http(e) => TransportError::Connect {
-            reason: format!("request not sent: {e}"),
+        ureq::Error::Http(e) => TransportError::InvalidRequest {
+            reason: e.to_string(),
         },
         ureq::Error::Io(e) => TransportError::Io {
             reason: e.to_string(),

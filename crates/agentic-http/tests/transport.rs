@@ -564,7 +564,7 @@ fn a_header_that_cannot_be_sent_fails_before_connecting() {
         .send(&request, &short())
         .expect_err("invalid header");
     assert!(
-        matches!(&error, TransportError::Connect { reason } if reason.contains("x-bad")),
+        matches!(&error, TransportError::InvalidRequest { reason } if reason.contains("x-bad")),
         "{error:?}"
     );
     assert!(!error.to_string().contains("break-canary"));
