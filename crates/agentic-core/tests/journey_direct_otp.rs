@@ -356,6 +356,122 @@ fn a_txns_call_that_may_have_been_sent_is_reconciled_never_resent() {
     assert!(matches!(j.next_action(), Action::Done(_)));
 }
 
+fn unknown_after(j: &mut Journey<DirectOtp>) {
+    let (id, _) = sending(j);
+    j.on_transport_failure(
+        id,
+        TransportFailure::MaybeSent {
+            reason: "reset after send".into(),
+        },
+        0,
+    )
+    .expect("ok");
+}
+
+#[test]
+fn a_txns_whose_order_shows_no_attempt_goes_back_to_the_host_about_that_txns() {
+    let mut j = start(false, false);
+    unknown_after(&mut j);
+    j.submit(Input::Reconcile, 0).expect("ok");
+    answer(&mut j, 200, &with_status("NEW"), 0);
+    assert_eq!(
+        j.next_action(),
+        Action::Prompt(Prompt::ConfirmUnknownOutcome {
+            operation: "juspay_ec.start_authentication".into(),
+            can_reconcile: true
+        })
+    );
+    // The host may now resend the same /txns (same order id) …
+    j.submit(Input::ResendAfterUnknownOutcome, 0).expect("ok");
+    let resent = sending(&j).1;
+    assert_eq!(resent.path, "/txns");
+    assert!(form(&resent).contains(&("order_id".to_owned(), ORDER.to_owned())));
+    // … or cancel, and the failure names the /txns, not the status call.
+    let mut j = start(false, false);
+    unknown_after(&mut j);
+    j.submit(Input::Reconcile, 0).expect("ok");
+    answer(&mut j, 200, &with_status("NEW"), 0);
+    j.submit(Input::Cancel, 0).expect("ok");
+    assert_eq!(
+        j.next_action(),
+        Action::Failed(JourneyFailure::Cancelled {
+            outcome_unknown_for: Some("juspay_ec.start_authentication".into())
+        })
+    );
+}
+
+#[test]
+fn a_pending_txns_after_reconciling_is_polled_then_handed_back_about_the_txns() {
+    let mut j = start(false, false);
+    unknown_after(&mut j);
+    j.submit(Input::Reconcile, 0).expect("ok");
+    let mut now = 0;
+    for _ in 0..direct_otp::MAX_STATUS_POLLS {
+        answer(&mut j, 200, &with_status("PENDING_VBV"), now);
+        now += direct_otp::STATUS_POLL_INTERVAL_MS;
+        j.on_timeout(now).expect("due");
+    }
+    answer(&mut j, 200, &with_status("PENDING_VBV"), now);
+    assert_eq!(
+        j.next_action(),
+        Action::Prompt(Prompt::ConfirmUnknownOutcome {
+            operation: "juspay_ec.start_authentication".into(),
+            can_reconcile: true
+        })
+    );
+}
+
+#[test]
+fn an_authenticate_whose_challenge_still_waits_asks_for_the_otp_again() {
+    let mut j = start(false, false);
+    answer(&mut j, 200, &native_otp(), 0);
+    j.submit(otp(canary::OTP), 0).expect("ok");
+    unknown_after(&mut j);
+    assert_eq!(
+        j.next_action(),
+        Action::Prompt(Prompt::ConfirmUnknownOutcome {
+            operation: "juspay_ec.process_otp".into(),
+            can_reconcile: true
+        })
+    );
+    j.submit(Input::Reconcile, 0).expect("ok");
+    answer(&mut j, 200, &with_status("PENDING_VBV"), 0);
+    assert!(
+        matches!(
+            j.next_action(),
+            Action::Prompt(Prompt::EnterOtp {
+                last_attempt_failed: false,
+                ..
+            })
+        ),
+        "{:?}",
+        j.next_action()
+    );
+    // Typing it again is the host's explicit input; it pays.
+    j.submit(otp(canary::OTP), 0).expect("ok");
+    answer(&mut j, 200, &charged(), 0);
+    assert!(matches!(
+        j.next_action(),
+        Action::Done(Outcome::Paid { .. })
+    ));
+}
+
+#[test]
+fn an_unreadable_order_status_is_asked_again_not_failed() {
+    let mut j = start(false, false);
+    answer(&mut j, 200, REDIRECT, 0);
+    j.submit(Input::RedirectCompleted, 0).expect("ok");
+    answer(&mut j, 200, "<html>gateway</html>", 1_000);
+    assert_eq!(
+        j.next_action(),
+        Action::Wait { until: 1_500 },
+        "an idempotent read is retried"
+    );
+    j.on_timeout(1_500).expect("due");
+    answer(&mut j, 200, &with_status("CHARGED"), 1_500);
+    assert!(matches!(j.next_action(), Action::Done(_)));
+}
+
 #[test]
 fn a_pending_status_is_polled_five_times_then_handed_to_the_host() {
     let mut j = start(false, false);

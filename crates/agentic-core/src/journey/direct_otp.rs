@@ -28,7 +28,8 @@
 //!     OrderStatus --> Paid
 //!     OrderStatus --> PaymentFailed
 //!     OrderStatus --> OrderStatus: pending (poll, at most 5)
-//!     OrderStatus --> OutcomeUnknown: still pending
+//!     OrderStatus --> EnterOtp: reconciling authenticate, challenge still PENDING_VBV
+//!     OrderStatus --> OutcomeUnknown: still pending (about the call being reconciled)
 //! ```
 //!
 //! | Prompt | Valid inputs |
@@ -39,8 +40,10 @@
 //!
 //! Exactly once: `POST /orders`, `POST /txns`, authenticate and resend are never sent again
 //! automatically once they may have reached Juspay; `Reconcile` asks the order status instead.
-//! A status that is still pending after reconciling is polled, never answered by a new `/txns`
-//! — a new payment attempt is a new journey on the same order.
+//! A status that is still pending after reconciling is polled a few times, then the host is
+//! asked again about the *same* call (`/txns` or authenticate), so it can resend it with the
+//! same order id or cancel — never answered by a new `/txns` on its own. An authenticate whose
+//! challenge is still `PENDING_VBV` goes back to the OTP prompt.
 
 use serde::{Deserialize, Serialize};
 
@@ -288,8 +291,14 @@ impl Challenge {
 pub enum StatusPurpose {
     /// Did `POST /orders` create the order?
     OrderCreated,
-    /// Where is the payment?
+    /// Where is the payment (after the bank page, or a status that needs time)?
     Payment,
+    /// Reconciling a `POST /txns` whose outcome was unknown: still pending means the host
+    /// decides again about that `/txns` (resend with the same order id, or cancel).
+    AfterStartTxn,
+    /// Reconciling an authenticate whose outcome was unknown: a challenge still awaiting its
+    /// OTP (`PENDING_VBV`) asks for the OTP again; otherwise the host decides again about it.
+    AfterProcessOtp,
 }
 
 /// Prompt phases.
@@ -401,18 +410,22 @@ impl DirectOtp {
         }
     }
 
-    fn poll(&mut self, now: UnixMillis) -> Next<Phase, Step> {
+    /// Asks the order status again after an interval, at most [`MAX_STATUS_POLLS`] times; then
+    /// the host decides about the call the polling was for.
+    fn poll(&mut self, purpose: StatusPurpose, now: UnixMillis) -> Next<Phase, Step> {
         self.polls += 1;
-        let step = Step::OrderStatus(StatusPurpose::Payment);
-        if self.polls > MAX_STATUS_POLLS {
-            self.polls = 0;
-            Next::OutcomeUnknown(step)
-        } else {
-            Next::SendAfter {
-                step,
+        if self.polls <= MAX_STATUS_POLLS {
+            return Next::SendAfter {
+                step: Step::OrderStatus(purpose),
                 until: now.saturating_add(STATUS_POLL_INTERVAL_MS),
-            }
+            };
         }
+        self.polls = 0;
+        Next::OutcomeUnknown(match purpose {
+            StatusPurpose::AfterStartTxn => Step::StartTxn,
+            StatusPurpose::AfterProcessOtp => Step::ProcessOtp,
+            other => Step::OrderStatus(other),
+        })
     }
 
     /// Where a transaction response leads (start, authenticate, resend).
@@ -438,7 +451,7 @@ impl DirectOtp {
         }
         match step {
             NextStep::Redirect { url } => Next::Prompt(Phase::Redirect { url }),
-            _ => self.poll(now),
+            _ => self.poll(StatusPurpose::Payment, now),
         }
     }
 
@@ -588,7 +601,7 @@ impl Script for DirectOtp {
                                     last_attempt_failed: true,
                                 }))
                             }
-                            _ => Ok(self.poll(now)),
+                            _ => Ok(self.poll(StatusPurpose::Payment, now)),
                         }
                     }
                     Err(e) => Err(e),
@@ -618,17 +631,35 @@ impl Script for DirectOtp {
                         Ok(Next::Send(Step::CreateOrder))
                     }
                     StatusPurpose::OrderCreated => Ok(Next::Send(Step::StartTxn)),
-                    StatusPurpose::Payment => {
+                    StatusPurpose::Payment
+                    | StatusPurpose::AfterStartTxn
+                    | StatusPurpose::AfterProcessOtp => {
                         self.status = Some(status.clone());
                         if status.is_success() {
-                            Ok(Next::Done)
-                        } else if status.is_failure() {
-                            Ok(Next::Fail(JourneyFailure::PaymentFailed {
-                                status: status.as_str().to_owned(),
-                            }))
-                        } else {
-                            Ok(self.poll(now))
+                            return Ok(Next::Done);
                         }
+                        if status.is_failure() {
+                            return Ok(Next::Fail(JourneyFailure::PaymentFailed {
+                                status: status.as_str().to_owned(),
+                            }));
+                        }
+                        let otp_still_awaited = status == TxnStatus::PendingVbv
+                            && self.challenge.as_ref().is_some_and(|c| c.attempts_left > 0);
+                        Ok(match purpose {
+                            // No payment attempt on the order: the /txns never took effect.
+                            StatusPurpose::AfterStartTxn if status == TxnStatus::New => {
+                                self.polls = 0;
+                                Next::OutcomeUnknown(Step::StartTxn)
+                            }
+                            // The challenge still waits for its OTP: the user types it again.
+                            StatusPurpose::AfterProcessOtp if otp_still_awaited => {
+                                self.polls = 0;
+                                Next::Prompt(Phase::EnterOtp {
+                                    last_attempt_failed: false,
+                                })
+                            }
+                            _ => self.poll(*purpose, now),
+                        })
                     }
                 }
             }
@@ -695,12 +726,9 @@ impl Script for DirectOtp {
     fn reconcile(&self, step: &Step) -> Option<Step> {
         match step {
             Step::CreateOrder => Some(Step::OrderStatus(StatusPurpose::OrderCreated)),
-            Step::StartTxn | Step::ProcessOtp | Step::OrderStatus(StatusPurpose::Payment) => {
-                Some(Step::OrderStatus(StatusPurpose::Payment))
-            }
-            Step::OrderStatus(StatusPurpose::OrderCreated) => {
-                Some(Step::OrderStatus(StatusPurpose::OrderCreated))
-            }
+            Step::StartTxn => Some(Step::OrderStatus(StatusPurpose::AfterStartTxn)),
+            Step::ProcessOtp => Some(Step::OrderStatus(StatusPurpose::AfterProcessOtp)),
+            Step::OrderStatus(purpose) => Some(Step::OrderStatus(*purpose)),
             // A resend's effect cannot be observed; the BIN check is a read.
             Step::ResendOtp | Step::CheckBin => None,
         }

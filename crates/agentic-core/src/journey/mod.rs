@@ -473,7 +473,9 @@ impl<S: Script> Journey<S> {
         if error.category == ErrorCategory::RateLimited && can_retry {
             return Self::back_off(step, attempt, now);
         }
-        if error.retryable && self.idempotent(&step) && can_retry {
+        // An idempotent read may simply be asked again, also after an unreadable answer.
+        let transient = error.retryable || error.category == ErrorCategory::MalformedResponse;
+        if transient && self.idempotent(&step) && can_retry {
             return Self::back_off(step, attempt, now);
         }
         // A 5xx on a non-idempotent call: the server may have acted before failing.

@@ -246,8 +246,9 @@ pub enum PageFailure {
 /// Why a journey ended without success. Carries no secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JourneyFailure {
-    /// The host cancelled. `outcome_unknown_for` names a non-idempotent call that was in
-    /// flight or unresolved: reconcile it out of band.
+    /// The host cancelled. `outcome_unknown_for` names the call whose outcome was unresolved
+    /// (a non-idempotent call in flight or unknown, or a payment status still pending):
+    /// reconcile it out of band.
     Cancelled {
         /// The call whose outcome is unknown, if any.
         outcome_unknown_for: Option<String>,
