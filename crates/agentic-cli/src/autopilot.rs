@@ -16,7 +16,9 @@
 //!   which must be on the sandbox) like the cardholder's browser, then reports
 //!   `RedirectCompleted`.
 //! - **Unknown outcome** ([`Prompt::ConfirmUnknownOutcome`]): reconcile when the API has a
-//!   status call, else what the policy says (cancel by default: nothing is sent twice).
+//!   status call (once per call: if the status cannot settle it, the prompt comes back and the
+//!   policy's fallback applies), else what the policy says (cancel by default: nothing is sent
+//!   twice).
 //!
 //! Each answer comes with a note for the transcript in which every secret is redacted (`OTP
 //! ******`, `secureToken <redacted>`). The page messages themselves are never printed.
@@ -207,6 +209,8 @@ pub struct Autopilot {
     transport: Arc<dyn Transport>,
     policy: Policy,
     otps_entered: usize,
+    /// Calls reconciled in the current run (each is reconciled at most once).
+    reconciled: Vec<String>,
 }
 
 impl std::fmt::Debug for Autopilot {
@@ -245,6 +249,7 @@ impl Autopilot {
             transport: Arc::new(transport),
             policy: Policy::default(),
             otps_entered: 0,
+            reconciled: Vec::new(),
         })
     }
 
@@ -287,6 +292,7 @@ impl Autopilot {
         recorder: Option<&Recorder>,
         observer: &mut dyn FnMut(&Event),
     ) -> Result<Run, AutopilotError> {
+        self.reconciled.clear();
         let mut prompts = Vec::new();
         let mut requests = Vec::new();
         for _ in 0..MAX_PROMPTS {
@@ -442,8 +448,17 @@ impl Autopilot {
                     ),
                 })
             }
-            Prompt::ConfirmUnknownOutcome { can_reconcile, .. } => {
-                let (input, note) = match (self.policy.unknown_outcome, *can_reconcile) {
+            Prompt::ConfirmUnknownOutcome {
+                operation,
+                can_reconcile,
+            } => {
+                // Reconcile each unknown call once: a second prompt about it means the status
+                // call could not settle it, and asking again would loop.
+                let reconcile_now = *can_reconcile && !self.reconciled.contains(operation);
+                if reconcile_now {
+                    self.reconciled.push(operation.clone());
+                }
+                let (input, note) = match (self.policy.unknown_outcome, reconcile_now) {
                     (
                         UnknownOutcomePolicy::ReconcileElseCancel
                         | UnknownOutcomePolicy::ReconcileElseResend,
