@@ -946,7 +946,8 @@ fn expected_setup_body() -> Value {
         "clientReferenceId": REF,
         "vProvisionedTokenId": TOKEN_ID,
         "customerId": CUSTOMER,
-        "verificationData": {"verifyType": "FIDO", "identifier": ASSURANCE_IDENTIFIER, "fidoBlob": FIDO_BLOB},
+        // `dfpSessionId` is the page's `dfpSessionID` of AUTH_SESSION_CREATED.
+        "verificationData": {"verifyType": "FIDO", "identifier": ASSURANCE_IDENTIFIER, "fidoBlob": FIDO_BLOB, "dfpSessionId": "dfp-1"},
         "mandates": [{
             "declineThreshold": {"amount": 100.0, "currencyCode": "SGD"},
             "effectiveUntilTime": EXPIRES_AT / 1000
@@ -1167,7 +1168,7 @@ fn the_code_form_of_auth_complete_echoes_the_ceremony_identifier() {
     let setup = body(&sent(&j).1);
     assert_eq!(
         setup["verificationData"],
-        json!({"verifyType": "FIDO", "identifier": "xxxxxx", "fidoBlob": FIDO_BLOB})
+        json!({"verifyType": "FIDO", "identifier": "xxxxxx", "fidoBlob": FIDO_BLOB, "dfpSessionId": "dfp-1"})
     );
 }
 

@@ -1090,6 +1090,7 @@ impl Script for Enrollment {
                     browser_data,
                     popup_for_register,
                     popup_for_authenticate,
+                    ..
                 } => {
                     secrets.secure_token = Some(secure_token);
                     self.session = Some(SessionInfo {

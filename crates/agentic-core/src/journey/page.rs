@@ -34,6 +34,8 @@ pub enum SessionEvent {
         popup_for_register: bool,
         /// Whether the page needs a popup to authenticate.
         popup_for_authenticate: bool,
+        /// `dfpSessionID`, the device-fingerprint session, when the page sent one.
+        dfp_session_id: Option<String>,
     },
     /// The page failed before a session existed.
     Failed(PageFailure),
@@ -79,6 +81,7 @@ pub fn on_session_input(
             browser_data,
             popup_for_register: false,
             popup_for_authenticate: false,
+            dfp_session_id: None,
         }),
         Input::PageClosed => Ok(SessionEvent::Failed(PageFailure::Closed)),
         Input::VisaMessage { json, origin: seen } => {
@@ -95,12 +98,14 @@ pub fn on_session_input(
                     secure_token,
                     browser_data,
                     popup,
+                    dfp_session_id,
                     ..
                 } => SessionEvent::Created {
                     secure_token,
                     browser_data,
                     popup_for_register: popup.for_register,
                     popup_for_authenticate: popup.for_authenticate,
+                    dfp_session_id,
                 },
                 // AUTH_COMPLETE before a session, or a message type we do not know: ignore.
                 _ => SessionEvent::Waiting(wait.clone()),

@@ -136,9 +136,9 @@
 //! - any `SUCCESS` answer to the fetch finishes [`Outcome::Authorised`], even when the
 //!   provisional model finds no token number or cryptogram in it: the credentials were issued
 //!   once, and the whole body is in `credentials.raw` for the host to read;
-//! - the `dfpSessionID` of `AUTH_SESSION_CREATED` is not sent
-//!   (`verificationData.dfpSessionId` is omitted) because the shared page helper does not pass
-//!   it on;
+//! - the `dfpSessionID` of `AUTH_SESSION_CREATED` goes with the passkey result as
+//!   `verificationData.dfpSessionId` (omitted when the page sent none, or when the host supplied
+//!   the session itself);
 //! - an `AUTH_COMPLETE` without `assuranceData.identifier` (the `code` form) echoes the
 //!   ceremony's `identifier` (Cybersource: "On Error: AuthContext.identifier").
 
@@ -611,6 +611,9 @@ struct Session {
     page_requires_popup: bool,
     /// The page's `browserData`, kept only until the provision call succeeded.
     browser_data: Option<BrowserData>,
+    /// `dfpSessionID` of `AUTH_SESSION_CREATED`, sent with the passkey result at setup.
+    #[serde(default)]
+    dfp_session_id: Option<String>,
 }
 
 /// The instruction Juspay set up (*provisional* response model).
@@ -777,7 +780,13 @@ impl Purchase {
             self.client_reference_id.as_str(),
             &p.v_provisioned_token_id,
             &p.customer_id,
-            PasskeyAssurance::new(identifier, fido_blob.clone(), None)?,
+            PasskeyAssurance::new(
+                identifier,
+                fido_blob.clone(),
+                self.session
+                    .as_ref()
+                    .and_then(|s| s.dfp_session_id.as_deref()),
+            )?,
             p.mandate()?,
         )?)
     }
@@ -883,6 +892,7 @@ impl Purchase {
                 secure_token,
                 browser_data,
                 popup_for_authenticate,
+                dfp_session_id,
                 ..
             } => {
                 let session = Session {
@@ -892,6 +902,7 @@ impl Purchase {
                         .unwrap_or_else(|| self.client_reference_id.to_string()),
                     page_requires_popup: popup_for_authenticate,
                     browser_data: Some(browser_data),
+                    dfp_session_id,
                 };
                 // Checked before anything changes: the request must build.
                 let mut candidate = self.clone();

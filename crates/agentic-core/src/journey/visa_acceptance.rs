@@ -909,6 +909,7 @@ impl VisaAcceptancePasskey {
                 browser_data,
                 popup_for_register,
                 popup_for_authenticate,
+                ..
             } => {
                 self.session = Some(PageSession {
                     browser_data,
