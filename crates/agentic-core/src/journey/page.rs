@@ -20,6 +20,9 @@ pub struct SessionWait {
 }
 
 /// What a session input led to.
+// A short-lived return value that is matched at once and never stored: boxing the large
+// variant would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SessionEvent {
     /// Still waiting (the page said `AUTH_READY`, or sent a message to ignore).
