@@ -21,6 +21,7 @@ use tracing::{Level, debug, info_span, warn};
 use crate::auth;
 use crate::config::{ClientConfig, ConfigError};
 use crate::transport::{Transport, TransportError};
+#[cfg(feature = "ureq")]
 use crate::ureq_transport::{UreqTransport, UreqTransportConfig};
 
 /// Time for the driver: the wall clock in production, a manual one in tests.
@@ -83,6 +84,7 @@ pub enum ClientBuildError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The custom root CA is unusable. React: check the PEM.
+    #[cfg(feature = "ureq")]
     #[error(transparent)]
     Transport(#[from] crate::ureq_transport::UreqTransportBuildError),
 }
@@ -118,6 +120,7 @@ impl Client {
         })
     }
 
+    #[cfg(feature = "ureq")]
     /// A client on the built-in ureq transport. `root_ca_pem` replaces the public roots (tests).
     ///
     /// # Errors

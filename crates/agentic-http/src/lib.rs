@@ -4,6 +4,7 @@ pub mod auth;
 pub mod config;
 pub mod driver;
 pub mod transport;
+#[cfg(feature = "ureq")]
 pub mod ureq_transport;
 
 pub use config::{ClientConfig, ConfigError};

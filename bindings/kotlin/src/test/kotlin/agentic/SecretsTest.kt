@@ -1,0 +1,64 @@
+package agentic
+
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import uniffi.agentic.AgenticException
+import uniffi.agentic.OutcomeView
+
+/**
+ * Records and enums get a generated `toString()` that prints every field, so none may hold a
+ * secret (DESIGN.md §4). Runs every journey with one canary and checks the `toString()` of
+ * every value the SDK handed out or took in — steps, prompts, step-up options, outcomes,
+ * errors, the settings and parameter records, the secret-holding objects (page messages,
+ * credentials, passkey result, the transport's requests and responses) — and every checkpoint
+ * against every secret that went in or came out: card numbers, API key, shared secret, OTP,
+ * `secureToken`, the page's `payload`, `fidoBlob`, token number and cryptogram.
+ */
+class SecretsTest {
+    private val sandbox = Sandbox.instance
+
+    @Test
+    fun `no toString of anything the SDK hands out holds a secret`() {
+        val canary = Canary()
+        TestClient(sandbox, Stack.JAVA_NET_HTTP).use { client ->
+            val c = client.client
+            val customer = unique("kt_customer_")
+            val enrollment = Journeys.enrollment(sandbox, customer)
+            val token = c.startEnrollment(enrollment, Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)
+                .use { (Pilot(sandbox, canary).complete(it) as OutcomeView.Enrolled).vProvisionedTokenId }
+            val purchase = Journeys.purchase(sandbox, customer, token)
+            c.startPurchase(purchase).use { Pilot(sandbox, canary).complete(it) }
+            val native = Journeys.directOtp()
+            c.startDirectOtp(native, Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)
+                .use { Pilot(sandbox, canary).complete(it) }
+            c.startDirectOtp(Journeys.directOtp(), Magic.CARD_3DS_FALLBACK, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)
+                .use { Pilot(sandbox, canary).complete(it) }
+            val visa = Journeys.visaPasskey(sandbox)
+            c.startVisaPasskey(visa).use { Pilot(sandbox, canary).complete(it) }
+
+            // A refused card number must not be quoted back.
+            val badCard = "4242424242424241"
+            canary.secret(badCard)
+            val invalid = assertThrowsAgentic<AgenticException.InvalidInput> {
+                c.startDirectOtp(Journeys.directOtp(), badCard, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)
+            }
+            canary.text("an InvalidInput", "$invalid ${invalid.message}")
+
+            for (value in listOf(client.settings, enrollment, purchase, native, visa)) canary.text("a record", value.toString())
+            val transported = client.transport!!.texts
+            assertTrue(transported.size > 20, "${transported.size} requests and responses")
+            transported.forEach { canary.text("a transported request or response", it) }
+        }
+        // A wrong key must not be quoted back.
+        val wrongKey = "wrong_key_" + unique("")
+        canary.secret(wrongKey)
+        TestClient(sandbox, Stack.BUILT_IN, juspayApiKey = wrongKey).use { client ->
+            client.client.startDirectOtp(Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV).use {
+                val error = assertThrowsAgentic<AgenticException.Provider> { it.advance() }
+                canary.text("a Provider error", "$error ${error.message}")
+            }
+        }
+        canary.assertClean()
+    }
+}

@@ -1,0 +1,21 @@
+//! The uniffi API (Kotlin, Swift, Python): one namespace, `agentic`.
+//!
+//! - [`AgenticClient`] — settings record + credentials as plain
+//!   arguments + an optional foreign [`HttpTransport`](transport::HttpTransport); starts and
+//!   resumes journeys.
+//! - [`JourneySession`] — `advance()` (blocking) → [`SessionStep`]
+//!   (`Prompt` | `Done` | `Failed`), one method per input, `cancel()`, `checkpoint()`.
+//! - Records and enums carry public data only; secrets sit behind objects with getters
+//!   ([`PageMessage`], [`PaymentCredentials`], [`PasskeyAssurance`], the transport's
+//!   request and response).
+//! - Every call that can fail raises [`AgenticError`](crate::error::AgenticError); a panic
+//!   raises its `Internal` variant (see [`crate::panic`]).
+
+pub mod client;
+pub mod session;
+pub mod transport;
+pub mod views;
+
+pub use client::{AgenticClient, ClientSettings};
+pub use session::JourneySession;
+pub use views::{PageMessage, PasskeyAssurance, PaymentCredentials, SessionStep};

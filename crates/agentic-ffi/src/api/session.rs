@@ -1,0 +1,185 @@
+//! [`JourneySession`]: one running journey, answered prompt by prompt.
+
+use agentic_core::journey::Input;
+
+use super::views::{JourneyKind, SessionStep};
+use crate::engine::{self, Secret, json};
+use crate::error::AgenticError;
+use crate::panic::guard;
+
+/// One running journey. Thread-safe: every method takes `&self`. `advance()` **blocks** while
+/// the journey's requests run (each bounded by the client's timeouts); `cancel()` from another
+/// thread ends a running `advance()` at once. Every other method returns at once.
+///
+/// Loop: `advance()` → answer the prompt with the matching method → `advance()` … until `Done`
+/// or `Failed`. A method that is not valid for the current prompt raises
+/// `AgenticError.InvalidState` and changes nothing.
+#[derive(Debug, uniffi::Object)]
+pub struct JourneySession {
+    session: engine::Session,
+}
+
+impl JourneySession {
+    pub(crate) fn new(session: engine::Session) -> Self {
+        Self { session }
+    }
+
+    fn submit(
+        &self,
+        input: impl FnOnce() -> Result<Input, AgenticError>,
+    ) -> Result<(), AgenticError> {
+        guard(|| self.session.submit(input()?))
+    }
+}
+
+#[uniffi::export]
+impl JourneySession {
+    /// Which journey this is.
+    pub fn kind(&self) -> JourneyKind {
+        self.session.kind().into()
+    }
+
+    /// Runs the journey until it needs the app or ends. **Blocking.** Returns the prompt to
+    /// answer, `Done`, or `Failed` (cancelled, passkey refused, step-up exhausted, rebind
+    /// required, payment failed); a finished journey returns its end again.
+    ///
+    /// # Errors
+    /// `Provider` (the provider refused: the journey has ended, follow `recovery`), `Network`
+    /// (no response after the automatic retries: ended), `Configuration` (a request needs a
+    /// setting the client lacks: nothing was sent), `Internal`.
+    pub fn advance(&self) -> Result<SessionStep, AgenticError> {
+        guard(|| self.session.advance().map(SessionStep::from))
+    }
+
+    /// Answers `EnterOtp` with the code the user typed.
+    ///
+    /// # Errors
+    /// `InvalidInput` for `otp` (4–8 digits); `InvalidState`.
+    pub fn submit_otp(&self, otp: String) -> Result<(), AgenticError> {
+        self.submit(|| Ok(Input::Otp(Secret::new(otp).otp()?)))
+    }
+
+    /// Answers `EnterOtp`: send the OTP again (while `resends_left > 0`).
+    ///
+    /// # Errors
+    /// `InvalidState`.
+    pub fn resend_otp(&self) -> Result<(), AgenticError> {
+        self.submit(|| Ok(Input::ResendOtp))
+    }
+
+    /// Answers `ChooseStepUp` with an offered method's identifier.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an identifier that was not offered; `InvalidState`.
+    pub fn choose_step_up(&self, identifier: String) -> Result<(), AgenticError> {
+        self.submit(|| Ok(Input::ChooseStepUp { identifier }))
+    }
+
+    /// Answers `EnterOtp` or `CompleteStepUp`: back to the method list.
+    ///
+    /// # Errors
+    /// `InvalidState`.
+    pub fn choose_another_method(&self) -> Result<(), AgenticError> {
+        self.submit(|| Ok(Input::ChooseAnotherMethod))
+    }
+
+    /// Answers `CompleteStepUp` (Visa Acceptance, issuer app) with the code the issuer's app
+    /// showed.
+    ///
+    /// # Errors
+    /// `InvalidInput` for `issuerAuthCode`; `InvalidState`.
+    pub fn submit_issuer_auth_code(&self, code: String) -> Result<(), AgenticError> {
+        self.submit(|| Ok(Input::IssuerAuthCode(Secret::new(code).issuer_auth_code()?)))
+    }
+
+    /// Relays a message the Visa page posted (`event.data` as JSON text) with the origin the
+    /// web view reported (`event.origin`). Answers `ProvideVisaSession` and `PasskeyCeremony`.
+    ///
+    /// # Errors
+    /// `PageMessageRefused` (another origin, not a protocol message: ignore it and keep
+    /// relaying); `InvalidState`.
+    pub fn visa_message(&self, json: String, origin: String) -> Result<(), AgenticError> {
+        self.submit(|| Ok(Input::VisaMessage { json, origin }))
+    }
+
+    /// Answers `ProvideVisaSession` when the app ran the Visa page itself: the session's
+    /// `secureToken` and the page's `browserData` (JSON object text).
+    ///
+    /// # Errors
+    /// `InvalidInput` for `secureToken` or `browserData`; `InvalidState`.
+    pub fn visa_session(
+        &self,
+        secure_token: String,
+        browser_data_json: String,
+    ) -> Result<(), AgenticError> {
+        self.submit(|| {
+            let secure_token = Secret::new(secure_token).secure_token()?;
+            let value = serde_json::from_str(&browser_data_json).map_err(|_| {
+                AgenticError::InvalidInput {
+                    field: "browserData".to_owned(),
+                    problem: "must be the page's browserData JSON object".to_owned(),
+                }
+            })?;
+            Ok(Input::VisaSession {
+                secure_token,
+                browser_data: json::browser_data(value)?,
+            })
+        })
+    }
+
+    /// The Visa popup or web view was closed before it answered.
+    ///
+    /// # Errors
+    /// `InvalidState`.
+    pub fn page_closed(&self) -> Result<(), AgenticError> {
+        self.submit(|| Ok(Input::PageClosed))
+    }
+
+    /// Answers `CompleteStepUp`: the out-of-band method is done.
+    ///
+    /// # Errors
+    /// `InvalidState`.
+    pub fn step_up_completed(&self) -> Result<(), AgenticError> {
+        self.submit(|| Ok(Input::StepUpCompleted))
+    }
+
+    /// Answers `Redirect`: the user is back from the bank page.
+    ///
+    /// # Errors
+    /// `InvalidState`.
+    pub fn redirect_completed(&self) -> Result<(), AgenticError> {
+        self.submit(|| Ok(Input::RedirectCompleted))
+    }
+
+    /// Answers `ConfirmUnknownOutcome` (when `can_reconcile`): ask the provider what happened.
+    ///
+    /// # Errors
+    /// `InvalidState`.
+    pub fn reconcile(&self) -> Result<(), AgenticError> {
+        self.submit(|| Ok(Input::Reconcile))
+    }
+
+    /// Answers `ConfirmUnknownOutcome`: send the call again with the same reference ids (the
+    /// user accepted that it may run twice).
+    ///
+    /// # Errors
+    /// `InvalidState`.
+    pub fn resend_after_unknown_outcome(&self) -> Result<(), AgenticError> {
+        self.submit(|| Ok(Input::ResendAfterUnknownOutcome))
+    }
+
+    /// Ends the journey, from any prompt or from another thread while `advance()` runs; the
+    /// next `advance()` returns `Failed(Cancelled)`.
+    ///
+    /// # Errors
+    /// `InvalidState` when the journey has already ended.
+    pub fn cancel(&self) -> Result<(), AgenticError> {
+        guard(|| self.session.cancel())
+    }
+
+    /// The journey's state as versioned JSON text, without secrets, for
+    /// `AgenticClient.resume_*` after the app was killed.
+    pub fn checkpoint(&self) -> String {
+        self.session.checkpoint()
+    }
+}

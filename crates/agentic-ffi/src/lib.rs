@@ -1,0 +1,11 @@
+#![doc = include_str!("../README.md")]
+
+uniffi::setup_scaffolding!("agentic");
+
+pub mod api;
+pub mod c_api;
+pub mod engine;
+pub mod error;
+pub mod panic;
+
+pub use error::AgenticError;
