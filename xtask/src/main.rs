@@ -11,6 +11,8 @@
 //!   invocation as the library, it makes the library wait for `uniffi_bindgen` (DESIGN.md §10);
 //!   the binding steps build it on its own. (Its one-line `main` is not linted here: a clippy
 //!   pass over `uniffi_bindgen` costs ~2.5 min on a cold 2-core machine.)
+//! - `bench [--quick]`: every speed and size budget, measured side by side; writes
+//!   BENCHMARKS.md and prints one summary line last ([`bench::run`]).
 //! - `bindgen`: generates the Python, Kotlin and Swift bindings ([`bindgen::bindgen`]).
 //! - `python-test`: only the Python bindings' tests ([`bindgen::python`]).
 //! - `c-test`: only the C binding check ([`c::check`]).
@@ -21,6 +23,7 @@
 //! - `swift-snapshot`: regenerates the committed Swift bindings and their public API snapshot
 //!   (`bindings/swift/`) after a reviewed API change.
 
+mod bench;
 mod bindgen;
 mod c;
 mod kotlin;
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
                 ("kotlin", kotlin::test),
             ],
         ),
+        Some("bench") => bench::run(&args[1..]),
         Some("bindgen") => run_tasks(&[("bindgen", bindgen::bindgen)]),
         Some("python-test") => run_tasks(&[("python", bindgen::python)]),
         Some("c-test") => run_tasks(&[("c", c::check)]),
@@ -82,7 +86,7 @@ fn main() -> ExitCode {
         Some("swift-snapshot") => run_tasks(&[("swift-snapshot", swift::snapshot)]),
         _ => {
             eprintln!(
-                "usage: cargo xtask test | bindgen | python-test | c-test | c-header | kotlin-test | swift-check | swift-snapshot"
+                "usage: cargo xtask test | bench [--quick] | bindgen | python-test | c-test | c-header | kotlin-test | swift-check | swift-snapshot"
             );
             ExitCode::from(2)
         }

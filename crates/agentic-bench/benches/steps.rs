@@ -1,0 +1,2 @@
+//! Core step cost (placeholder).
+fn main() {}

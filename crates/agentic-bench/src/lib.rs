@@ -1,0 +1,1 @@
+//! The programs behind `cargo xtask bench` (see BENCHMARKS.md).
