@@ -61,19 +61,27 @@ const BENCHES: [Bench; 6] = [
 
 /// Runs every benchmark, writes BENCHMARKS.md, prints the summary last.
 pub fn run(args: &[String]) -> ExitCode {
-    let quick = match args {
-        [] => false,
-        [flag] if flag == "--quick" => true,
-        _ => {
-            eprintln!("usage: cargo xtask bench [--quick]");
-            return ExitCode::from(2);
+    let mut quick = false;
+    let mut only: Option<&str> = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--only" => only = rest.next().map(String::as_str),
+            _ => {
+                eprintln!("usage: cargo xtask bench [--quick] [--only <section name part>]");
+                return ExitCode::from(2);
+            }
         }
-    };
+    }
     let mode = Mode { quick };
     let started = Instant::now();
     let mut sections = Vec::new();
     let mut failures = Vec::new();
     for (name, bench) in BENCHES {
+        if only.is_some_and(|part| !name.contains(part)) {
+            continue;
+        }
         eprintln!("xtask bench: {name}");
         match bench(mode) {
             Ok(section) => sections.push(section),
@@ -95,11 +103,15 @@ pub fn run(args: &[String]) -> ExitCode {
     }
     let elapsed = started.elapsed().as_secs();
     let document = render(mode, &sections, elapsed);
-    if let Err(error) = std::fs::write(repo_root().join("BENCHMARKS.md"), document) {
+    if only.is_some() {
+        // A partial run never overwrites the file: it shows what it would have written.
+        println!("{document}");
+    } else if let Err(error) = std::fs::write(repo_root().join("BENCHMARKS.md"), document) {
         eprintln!("xtask bench: could not write BENCHMARKS.md: {error}");
         return ExitCode::FAILURE;
+    } else {
+        eprintln!("xtask bench: wrote BENCHMARKS.md in {elapsed} s");
     }
-    eprintln!("xtask bench: wrote BENCHMARKS.md in {elapsed} s");
     let figures: Vec<&Figure> = sections.iter().flat_map(|s| &s.figures).collect();
     let passed = figures.iter().filter(|f| f.pass).count();
     let summary: Vec<String> = figures
