@@ -181,10 +181,11 @@ impl ApiError {
 /// JSON.
 pub fn check_response(provider: Provider, response: &HttpResponse) -> Result<Value, ApiError> {
     let success = (200..300).contains(&response.status);
-    let json_type = response
-        .content_type
-        .as_deref()
-        .is_none_or(|ct| ct.to_ascii_lowercase().contains("json"));
+    let json_type = response.content_type.as_deref().is_none_or(|ct| {
+        ct.as_bytes()
+            .windows(4)
+            .any(|w| w.eq_ignore_ascii_case(b"json"))
+    });
     let parsed = if json_type {
         serde_json::from_slice::<Value>(&response.body).ok()
     } else {
@@ -239,6 +240,16 @@ fn text(value: &Value, key: &str) -> Option<String> {
 
 /// Recognises every documented error envelope in a JSON body.
 fn envelope_error(provider: Provider, response: &HttpResponse, body: &Value) -> Option<ApiError> {
+    // Every rule below starts from one of these keys: a body with none of them (most
+    // successes) is no envelope, found in one pass instead of a lookup per rule.
+    if !body.as_object()?.keys().any(|key| {
+        matches!(
+            key.as_str(),
+            "error_info" | "error" | "errors" | "errorResponse" | "error_code" | "status"
+        )
+    }) {
+        return None;
+    }
     let build = |code, category, message: Option<String>, request_id| {
         let message = message
             .unwrap_or_else(|| "the provider reported an error without a message".to_owned());
@@ -317,7 +328,15 @@ fn envelope_error(provider: Provider, response: &HttpResponse, body: &Value) -> 
     // Juspay VAT: HTTP 200 with status != SUCCESS, in the `errorCode`/`errorMessage` or the
     // `responseCode`/`responseMessage` variant [J-PTP, J-TOTP, J-VOTP].
     if provider == Provider::JuspayVat {
-        if let Some(status) = text(body, "status") {
+        // Borrowed: a success (`SUCCESS`) allocates nothing here.
+        let status = match body.get("status") {
+            Some(Value::String(s)) if !s.trim().is_empty() => {
+                Some(std::borrow::Cow::Borrowed(s.as_str()))
+            }
+            Some(Value::Number(n)) => Some(std::borrow::Cow::Owned(n.to_string())),
+            _ => None,
+        };
+        if let Some(status) = status {
             let vat_envelope = [
                 "errorCode",
                 "errorMessage",
@@ -333,7 +352,7 @@ fn envelope_error(provider: Provider, response: &HttpResponse, body: &Value) -> 
                 let message = text(body, "errorMessage")
                     .or_else(|| text(body, "responseMessage"))
                     .or_else(|| Some(format!("status {status}")));
-                return build(code, Some(status), message, None);
+                return build(code, Some(status.into_owned()), message, None);
             }
         }
     }

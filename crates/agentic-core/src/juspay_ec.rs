@@ -594,7 +594,7 @@ impl Endpoint for CreateOrderRequest {
         if self.get_client_auth_token {
             pairs.push(("options.get_client_auth_token", "true"));
         }
-        Body::form(pairs)
+        Body::form(&pairs)
     }
 }
 
@@ -820,7 +820,7 @@ impl Endpoint for StartAuthenticationRequest {
         if let Some(auth_account_id) = &self.auth_account_id {
             pairs.push(("auth_account_id", auth_account_id.as_str()));
         }
-        Body::form(pairs)
+        Body::form(&pairs)
     }
 }
 
@@ -1193,7 +1193,7 @@ impl Endpoint for ProcessOtpRequest {
         if let Some(auto_capture) = self.auto_capture {
             pairs.push(("auto_capture", bool_text(auto_capture)));
         }
-        Body::form(pairs)
+        Body::form(&pairs)
     }
 }
 

@@ -377,7 +377,7 @@ impl Endpoint for CardTokenizeRequest {
             "card_security_code",
             self.card_security_code.expose_secret(),
         ));
-        Body::form(pairs)
+        Body::form(&pairs)
     }
 }
 
@@ -1017,7 +1017,13 @@ pub struct EnrollInAgenticServiceResponse {
 
 impl<'de> Deserialize<'de> for EnrollInAgenticServiceResponse {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let body = Value::deserialize(deserializer)?;
+        Value::deserialize(deserializer).map(Self::from_body)
+    }
+}
+
+impl EnrollInAgenticServiceResponse {
+    /// Reads the answer out of any JSON body (nothing required), keeping it as [`RawJson`].
+    fn from_body(body: Value) -> Self {
         let found = Lookup::new(&body);
         let status = found
             .text(&["status", "enrollmentStatus"])
@@ -1029,11 +1035,11 @@ impl<'de> Deserialize<'de> for EnrollInAgenticServiceResponse {
             "clientCorrelationId",
             "clientReferenceId",
         ]);
-        Ok(Self {
+        Self {
             status,
             reference_id,
             raw: RawJson::from(body),
-        })
+        }
     }
 }
 
@@ -1050,6 +1056,13 @@ impl Endpoint for EnrollInAgenticServiceRequest {
 
     fn body(&self) -> Body {
         Body::json(self)
+    }
+
+    /// As [`decode_json`]: the model accepts any JSON, so the checked body is taken as it is,
+    /// without reading it into a copy of itself first.
+    fn decode_body(response: &HttpResponse) -> Result<Self::Response, ApiError> {
+        crate::error::check_response(Self::PROVIDER, response)
+            .map(EnrollInAgenticServiceResponse::from_body)
     }
 }
 
@@ -1218,17 +1231,23 @@ pub struct SetupAgenticPaymentInstructionResponse {
 
 impl<'de> Deserialize<'de> for SetupAgenticPaymentInstructionResponse {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let body = Value::deserialize(deserializer)?;
+        Value::deserialize(deserializer).map(Self::from_body)
+    }
+}
+
+impl SetupAgenticPaymentInstructionResponse {
+    /// Reads the answer out of any JSON body (nothing required), keeping it as [`RawJson`].
+    fn from_body(body: Value) -> Self {
         let found = Lookup::new(&body);
         let instruction_id = found.text(&["instructionId", "paymentInstructionId"]);
         let status = found
             .text(&["status", "instructionStatus"])
             .map(|s| VicStatus::parse(&s));
-        Ok(Self {
+        Self {
             instruction_id,
             status,
             raw: RawJson::from(body),
-        })
+        }
     }
 }
 
@@ -1245,6 +1264,13 @@ impl Endpoint for SetupAgenticPaymentInstructionRequest {
 
     fn body(&self) -> Body {
         Body::json(self)
+    }
+
+    /// As [`decode_json`]: the model accepts any JSON, so the checked body is taken as it is,
+    /// without reading it into a copy of itself first.
+    fn decode_body(response: &HttpResponse) -> Result<Self::Response, ApiError> {
+        crate::error::check_response(Self::PROVIDER, response)
+            .map(SetupAgenticPaymentInstructionResponse::from_body)
     }
 }
 
@@ -1443,9 +1469,16 @@ pub struct FetchPaymentCredentialsResponse {
 
 impl<'de> Deserialize<'de> for FetchPaymentCredentialsResponse {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let body = Value::deserialize(deserializer)?;
+        Value::deserialize(deserializer).map(Self::from_body)
+    }
+}
+
+impl FetchPaymentCredentialsResponse {
+    /// Reads the credentials out of any JSON body (every field is looked up, none required), and
+    /// keeps the body as [`RawJson`].
+    fn from_body(body: Value) -> Self {
         let found = Lookup::new(&body);
-        Ok(Self {
+        Self {
             token_number: found
                 .text(&["tokenNumber", "token", "paymentToken"])
                 .map(TokenNumber::from_unchecked),
@@ -1476,7 +1509,7 @@ impl<'de> Deserialize<'de> for FetchPaymentCredentialsResponse {
                 .text(&["status", "transactionStatus"])
                 .map(|s| VicStatus::parse(&s)),
             raw: RawJson::from(body),
-        })
+        }
     }
 }
 
@@ -1493,5 +1526,12 @@ impl Endpoint for FetchPaymentCredentialsRequest {
 
     fn body(&self) -> Body {
         Body::json(self)
+    }
+
+    /// As [`decode_json`]: the model accepts any JSON, so the checked body is taken as it is,
+    /// without reading it into a copy of itself first.
+    fn decode_body(response: &HttpResponse) -> Result<Self::Response, ApiError> {
+        crate::error::check_response(Self::PROVIDER, response)
+            .map(FetchPaymentCredentialsResponse::from_body)
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod journey;
+pub mod json_path;
 pub mod juspay_ec;
 pub mod juspay_vat;
 pub mod secret;

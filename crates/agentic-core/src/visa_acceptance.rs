@@ -852,21 +852,31 @@ impl AuthenticationRegistrationRequest {
         language: &str,
         bill_to: BillTo,
     ) -> Result<Self, InvalidInput> {
+        Self::from_options(options.clone(), language, bill_to)
+    }
+
+    /// As [`Self::new`], taking the options request apart instead of copying its parts (the
+    /// journey builds one only to make this one).
+    pub(crate) fn from_options(
+        options: AuthenticationOptionsRequest,
+        language: &str,
+        bill_to: BillTo,
+    ) -> Result<Self, InvalidInput> {
         validate::non_empty("buyerInformation.language", language)?;
         Ok(Self {
-            token_id: options.token_id.clone(),
-            authenticator_render_method: options.authenticator_render_method.clone(),
+            token_id: options.token_id,
+            authenticator_render_method: options.authenticator_render_method,
             buyer_information: BuyerInformation {
                 language: language.trim().to_owned(),
             },
-            client_correlation_id: options.client_correlation_id.clone(),
-            device_information: options.device_information.clone(),
-            merchant_information: options.merchant_information.clone(),
+            client_correlation_id: options.client_correlation_id,
+            device_information: options.device_information,
+            merchant_information: options.merchant_information,
             order_information: RegistrationOrderInformation {
-                amount_details: options.order_information.amount_details.clone(),
+                amount_details: options.order_information.amount_details,
                 bill_to,
             },
-            session_information: options.session_information.clone(),
+            session_information: options.session_information,
         })
     }
 }

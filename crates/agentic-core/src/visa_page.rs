@@ -315,12 +315,18 @@ impl AuthenticationContext {
 
     /// Checks what [`Self::new`] checks (a decoded context was not checked).
     fn check(&self) -> Result<(), InvalidInput> {
-        validate::non_empty("authenticationContext.identifier", &self.identifier)?;
-        validate::non_empty("authenticationContext.endpoint", &self.endpoint)?;
-        validate::non_empty(
-            "authenticationContext.payload",
-            self.payload.expose_secret(),
-        )
+        Self::check_parts(&self.identifier, &self.endpoint, &self.payload)
+    }
+
+    /// [`Self::check`] on borrowed parts: no copy of the payload just to look at it.
+    pub(crate) fn check_parts(
+        identifier: &str,
+        endpoint: &str,
+        payload: &VisaPayload,
+    ) -> Result<(), InvalidInput> {
+        validate::non_empty("authenticationContext.identifier", identifier)?;
+        validate::non_empty("authenticationContext.endpoint", endpoint)?;
+        validate::non_empty("authenticationContext.payload", payload.expose_secret())
     }
 }
 
@@ -387,6 +393,52 @@ impl OutgoingMessage {
         platform_type: &PlatformType,
         preferences: &AuthPreferences,
     ) -> Result<Self, InvalidInput> {
+        validate::non_empty("requestID", request_id)?;
+        context.check()?;
+        Ok(Self::authenticate_unchecked(
+            request_id,
+            &context.identifier,
+            &context.endpoint,
+            &context.payload,
+            action,
+            platform_type,
+            preferences,
+        ))
+    }
+
+    /// As [`Self::authenticate`], from the context's parts (checked first, then `requestID`):
+    /// the journeys build the message without copying the payload into a context.
+    pub(crate) fn authenticate_from_parts(
+        request_id: &str,
+        identifier: &str,
+        endpoint: &str,
+        payload: &VisaPayload,
+        action: &PasskeyAction,
+        platform_type: &PlatformType,
+        preferences: &AuthPreferences,
+    ) -> Result<Self, InvalidInput> {
+        AuthenticationContext::check_parts(identifier, endpoint, payload)?;
+        validate::non_empty("requestID", request_id)?;
+        Ok(Self::authenticate_unchecked(
+            request_id,
+            identifier,
+            endpoint,
+            payload,
+            action,
+            platform_type,
+            preferences,
+        ))
+    }
+
+    fn authenticate_unchecked(
+        request_id: &str,
+        identifier: &str,
+        endpoint: &str,
+        payload: &VisaPayload,
+        action: &PasskeyAction,
+        platform_type: &PlatformType,
+        preferences: &AuthPreferences,
+    ) -> Self {
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Context<'a> {
@@ -407,28 +459,21 @@ impl OutgoingMessage {
             version: &'static str,
             authentication_context: Context<'a>,
         }
-        validate::non_empty("requestID", request_id)?;
-        context.check()?;
         let message = Message {
             message_type: "AUTHENTICATE",
             request_id,
             version: PROTOCOL_VERSION,
             authentication_context: Context {
-                identifier: &context.identifier,
-                endpoint: &context.endpoint,
-                payload: context.payload.expose_secret(),
+                identifier,
+                endpoint,
+                payload: payload.expose_secret(),
                 action,
                 platform_type,
                 authentication_preferences_enabled: preferences,
             },
         };
-        let secret_len = context.payload.expose_secret().len();
-        Ok(Self::build(
-            message.message_type,
-            request_id,
-            &message,
-            secret_len,
-        ))
+        let secret_len = payload.expose_secret().len();
+        Self::build(message.message_type, request_id, &message, secret_len)
     }
 
     /// `CLOSE_AUTH_SESSION` `{requestID, version:"1", type}` [3P-VTSPAGE, 3P-REACT].
@@ -722,9 +767,10 @@ pub fn parse_incoming(
             got,
         });
     }
-    let mut value: Value = serde_json::from_str(json).map_err(|_| PageMessageError::NotJson)?;
+    let mut value: Value =
+        serde_json::from_slice(json.as_bytes()).map_err(|_| PageMessageError::NotJson)?;
     if let Value::String(inner) = &value {
-        value = serde_json::from_str(inner).map_err(|_| PageMessageError::NotJson)?;
+        value = serde_json::from_slice(inner.as_bytes()).map_err(|_| PageMessageError::NotJson)?;
     }
     let Value::Object(mut map) = value else {
         return Err(PageMessageError::NotJson);

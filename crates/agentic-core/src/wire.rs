@@ -72,18 +72,62 @@ impl Body {
     pub(crate) fn json<T: Serialize>(value: &T) -> Self {
         // Request models are plain structs of strings, numbers and maps: serialising them into
         // a Vec cannot fail.
-        Self::Json(Zeroizing::new(
-            serde_json::to_vec(value).unwrap_or_default(),
-        ))
+        // Most documented requests fit in 1000 bytes: written without reallocating (each
+        // reallocation is a copy, and a copy of a secret left unzeroized), the larger ones
+        // (browser data, a secure token) reallocate once. Kept under 1 KiB on purpose: a
+        // larger first allocation costs the allocator more than the copies it saves
+        // (BENCHMARKS.md, "Core step cost").
+        let mut out = Vec::with_capacity(1000);
+        match serde_json::to_writer(&mut out, value) {
+            Ok(()) => Self::Json(Zeroizing::new(out)),
+            Err(_) => Self::Json(Zeroizing::new(Vec::new())),
+        }
     }
 
-    /// Encodes `(name, value)` pairs as a form.
-    pub(crate) fn form<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let mut serializer = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in pairs {
-            serializer.append_pair(name, value);
+    /// Encodes `(name, value)` pairs as a form, byte for byte as `form_urlencoded::Serializer`
+    /// does (`*-._` and alphanumerics kept, space as `+`, anything else `%XX`), into a buffer
+    /// sized exactly up front: the bytes of a PAN or an OTP are never left behind by a
+    /// reallocation, and no chunk-by-chunk growth is paid for.
+    pub(crate) fn form(pairs: &[(&str, &str)]) -> Self {
+        fn kept(byte: u8) -> bool {
+            byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_')
         }
-        Self::Form(Zeroizing::new(serializer.finish().into_bytes()))
+        fn encoded_len(text: &str) -> usize {
+            text.bytes()
+                .map(|b| if kept(b) || b == b' ' { 1 } else { 3 })
+                .sum()
+        }
+        fn encode(text: &str, out: &mut Vec<u8>) {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            for byte in text.bytes() {
+                if kept(byte) {
+                    out.push(byte);
+                } else if byte == b' ' {
+                    out.push(b'+');
+                } else {
+                    out.extend_from_slice(&[
+                        b'%',
+                        HEX[usize::from(byte >> 4)],
+                        HEX[usize::from(byte & 0x0F)],
+                    ]);
+                }
+            }
+        }
+        let len: usize = pairs
+            .iter()
+            .map(|(name, value)| encoded_len(name) + 1 + encoded_len(value) + 1)
+            .sum();
+        let mut out = Zeroizing::new(Vec::with_capacity(len));
+        for (name, value) in pairs {
+            // As the serializer: a separator once anything has been written.
+            if !out.is_empty() {
+                out.push(b'&');
+            }
+            encode(name, &mut out);
+            out.push(b'=');
+            encode(value, &mut out);
+        }
+        Self::Form(out)
     }
 }
 
@@ -252,15 +296,13 @@ fn from_checked_value<T: DeserializeOwned>(
     response: &HttpResponse,
     value: &serde_json::Value,
 ) -> Result<T, ApiError> {
-    let mut track = serde_path_to_error::Track::new();
-    let deserializer = serde_path_to_error::Deserializer::new(value, &mut track);
-    T::deserialize(deserializer).map_err(|_| {
+    crate::json_path::from_value(value).map_err(|mismatch| {
         ApiError::malformed(
             provider,
             response,
             format!(
                 "{operation}: the response does not match the documented model at `{}`",
-                track.path()
+                mismatch.path
             ),
         )
     })
@@ -286,6 +328,27 @@ pub(crate) fn path_segment(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::path_segment;
+
+    #[test]
+    fn form_bodies_are_byte_for_byte_those_of_form_urlencoded() {
+        let all_bytes: String = (1u8..=0x7F).map(char::from).collect();
+        let cases: [&[(&str, &str)]; 5] = [
+            &[],
+            &[("order_id", "ord1551359984"), ("amount", "92.65")],
+            &[("card_number", "4242 4242"), ("answer.otp", "91+82/73?&=")],
+            &[("", ""), ("a", ""), ("", "b")],
+            &[("all", all_bytes.as_str()), ("é ü", "名前*-._~")],
+        ];
+        for pairs in cases {
+            let mut expected = form_urlencoded::Serializer::new(String::new());
+            for (name, value) in pairs {
+                expected.append_pair(name, value);
+            }
+            let body = super::Body::form(pairs);
+            assert_eq!(body.bytes(), expected.finish().as_bytes(), "{pairs:?}");
+            assert_eq!(body.content_type(), Some(super::CONTENT_TYPE_FORM));
+        }
+    }
 
     #[test]
     fn path_segment_keeps_unreserved_and_encodes_the_rest() {
@@ -455,15 +518,13 @@ pub fn decode_json_at<T: DeserializeOwned>(
         .get_mut(key)
         .map(serde_json::Value::take)
         .unwrap_or(serde_json::Value::Null);
-    let mut track = serde_path_to_error::Track::new();
-    let deserializer = serde_path_to_error::Deserializer::new(&inner, &mut track);
-    T::deserialize(deserializer).map_err(|_| {
+    crate::json_path::from_value(&inner).map_err(|mismatch| {
         ApiError::malformed(
             provider,
             response,
             format!(
                 "{operation}: the response does not match the documented model at `{key}.{}`",
-                track.path()
+                mismatch.path
             ),
         )
     })

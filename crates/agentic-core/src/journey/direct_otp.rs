@@ -580,11 +580,10 @@ impl Script for DirectOtp {
                 Ok(self.on_txn(&txn, false, now))
             }
             Step::ProcessOtp => {
-                secrets.otp = None;
-                match ProcessOtpRequest::decode(response) {
+                let next = match ProcessOtpRequest::decode(response) {
                     Ok(txn) => {
                         let pending_again = txn.status == TxnStatus::PendingVbv;
-                        Ok(self.on_txn(&txn, pending_again, now))
+                        self.on_txn(&txn, pending_again, now)
                     }
                     // A wrong OTP's error body is undocumented (API.md §9 q13): a 4xx that is
                     // not about credentials counts as a refused OTP while attempts remain.
@@ -597,15 +596,19 @@ impl Script for DirectOtp {
                         match self.challenge.as_mut() {
                             Some(challenge) if challenge.attempts_left > 1 => {
                                 challenge.attempts_left -= 1;
-                                Ok(Next::Prompt(Phase::EnterOtp {
+                                Next::Prompt(Phase::EnterOtp {
                                     last_attempt_failed: true,
-                                }))
+                                })
                             }
-                            _ => Ok(self.poll(StatusPurpose::Payment, now)),
+                            _ => self.poll(StatusPurpose::Payment, now),
                         }
                     }
-                    Err(e) => Err(e),
-                }
+                    // Unchanged on `Err` (`Script::on_response`): the OTP stays for a resend
+                    // after an unknown outcome.
+                    Err(e) => return Err(e),
+                };
+                secrets.otp = None;
+                Ok(next)
             }
             Step::ResendOtp => match ResendOtpRequest::decode(response) {
                 Ok(txn) => Ok(self.on_txn(&txn, false, now)),

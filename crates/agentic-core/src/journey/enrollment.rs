@@ -721,7 +721,7 @@ impl Enrollment {
             .ready_request_id
             .clone()
             .unwrap_or_else(|| self.reference_id.as_str().to_owned());
-        if page::ceremony_prompt(self.origin(), &ceremony, &payload).is_err() {
+        if page::check_ceremony(&ceremony, &payload).is_err() {
             return Err(unusable(
                 response,
                 "juspay_vat.provision_token_passkey: the passkey ceremony in the answer is incomplete",
@@ -771,7 +771,7 @@ impl Enrollment {
                 endpoint,
                 v_provisioned_token_id,
             } => {
-                if *step == Step::ProvisionNewCard {
+                let token_id = if *step == Step::ProvisionNewCard {
                     let Some(token_id) = v_provisioned_token_id.filter(|id| !id.trim().is_empty())
                     else {
                         return Err(unusable(
@@ -779,8 +779,10 @@ impl Enrollment {
                             "juspay_vat.provision_token_passkey: a passkey ceremony for a new card without `vProvisionedTokenId`",
                         ));
                     };
-                    self.v_provisioned_token_id = Some(token_id);
-                }
+                    Some(token_id)
+                } else {
+                    None
+                };
                 let ceremony = Ceremony {
                     action: action_to_be_performed,
                     identifier,
@@ -791,7 +793,12 @@ impl Enrollment {
                     popup: false,
                     request_id: String::new(),
                 };
-                self.begin_ceremony(secrets, response, ceremony, payload)
+                // Nothing changes unless the ceremony can begin (`Script::on_response`).
+                let next = self.begin_ceremony(secrets, response, ceremony, payload)?;
+                if token_id.is_some() {
+                    self.v_provisioned_token_id = token_id;
+                }
+                Ok(next)
             }
         }
     }

@@ -252,6 +252,9 @@ pub trait Script: Serialize + DeserializeOwned + Clone + fmt::Debug {
 
     /// Reacts to an HTTP response of `step`. An `Err` goes to the engine's generic policy
     /// (retry, outcome unknown or fail); a script handles the errors it can recover from itself.
+    /// A script returning `Err` must have changed neither itself nor `secrets`: the engine does
+    /// not copy them first (a step's cost, BENCHMARKS.md "Core step cost"), and a refused
+    /// response must not lose a secret still needed (an OTP to resend after an unknown outcome).
     ///
     /// # Errors
     /// The decoded [`ApiError`] when the script does not handle it.
@@ -447,15 +450,27 @@ impl<S: Script> Journey<S> {
         now: UnixMillis,
     ) -> Result<(), JourneyError> {
         let (step, attempt) = self.in_flight(id)?;
-        let mut script = self.script.clone();
-        let mut secrets = self.secrets.clone();
-        match script.on_response(&mut secrets, &step, response, now) {
-            Ok(next) => {
-                self.script = script;
-                self.secrets = secrets;
-                self.go(next);
+        // Neither the script nor the secrets are copied first: a script changes them only on
+        // the way to an `Ok` (the contract of `Script::on_response`; the script part is checked
+        // in debug builds). Copying both on every response was half the cost of a step
+        // (BENCHMARKS.md, "Core step cost").
+        #[cfg(debug_assertions)]
+        let before = serde_json::to_string(&self.script).ok();
+        match self
+            .script
+            .on_response(&mut self.secrets, &step, response, now)
+        {
+            Ok(next) => self.go(next),
+            Err(error) => {
+                #[cfg(debug_assertions)]
+                debug_assert_eq!(
+                    serde_json::to_string(&self.script).ok(),
+                    before,
+                    "{}: the script changed itself, then refused the response",
+                    S::NAME
+                );
+                self.stage = self.after_api_error(step, attempt, error, now);
             }
-            Err(error) => self.stage = self.after_api_error(step, attempt, error, now),
         }
         Ok(())
     }
@@ -639,13 +654,17 @@ impl<S: Script> Journey<S> {
     /// [`JourneyError::Resume`] when the checkpoint is not this journey's, has another version,
     /// is corrupt, or a secret the current state needs is missing (named).
     pub fn resume(checkpoint: &str, secrets: S::Secrets) -> Result<Self, JourneyError> {
-        let data: CheckpointData<S> = serde_json::from_str(checkpoint).map_err(|e| {
-            JourneyError::Resume(format!(
-                "not a {} checkpoint ({})",
-                S::NAME,
-                e.classify_name()
-            ))
-        })?;
+        // Parsed, then read through the one deserializer every model has (json_path): not a
+        // second instantiation of every state type against serde_json's text reader.
+        let data: CheckpointData<S> =
+            serde_json::from_slice::<serde_json::Value>(checkpoint.as_bytes())
+                .map_err(|e| e.classify_name())
+                .and_then(|value| {
+                    crate::json_path::from_value(&value).map_err(|_| "unexpected content")
+                })
+                .map_err(|class| {
+                    JourneyError::Resume(format!("not a {} checkpoint ({class})", S::NAME))
+                })?;
         if data.journey != S::NAME {
             return Err(JourneyError::Resume(format!(
                 "checkpoint of journey `{}`, not `{}`",

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::{Input, JourneyError, PageFailure, Prompt};
 use crate::secret::SecureToken;
 use crate::visa_page::{
-    AssuranceData, AuthPreferences, AuthenticationContext, BrowserData, IncomingMessage,
-    OutgoingMessage, PasskeyAction, PlatformType, VisaPageOrigin, parse_incoming,
+    AssuranceData, AuthPreferences, BrowserData, IncomingMessage, OutgoingMessage, PasskeyAction,
+    PlatformType, VisaPageOrigin, parse_incoming,
 };
 
 /// Phase data while waiting for the Visa session: the `requestID` of `AUTH_READY` once seen.
@@ -142,6 +142,24 @@ pub struct Ceremony {
     pub request_id: String,
 }
 
+/// Whether [`ceremony_prompt`] can build the prompt: the same checks, in the same order,
+/// without writing the message (the journeys check on the way in, then build it when asked).
+///
+/// # Errors
+/// As [`ceremony_prompt`].
+pub fn check_ceremony(
+    ceremony: &Ceremony,
+    payload: &crate::secret::VisaPayload,
+) -> Result<(), JourneyError> {
+    crate::visa_page::AuthenticationContext::check_parts(
+        &ceremony.identifier,
+        &ceremony.endpoint,
+        payload,
+    )?;
+    crate::validate::non_empty("requestID", &ceremony.request_id)?;
+    Ok(())
+}
+
 /// The ceremony prompt. `payload` is the secret JWT the provider returned.
 ///
 /// # Errors
@@ -152,11 +170,11 @@ pub fn ceremony_prompt(
     ceremony: &Ceremony,
     payload: &crate::secret::VisaPayload,
 ) -> Result<Prompt, JourneyError> {
-    let context =
-        AuthenticationContext::new(&ceremony.identifier, &ceremony.endpoint, payload.clone())?;
-    let message = OutgoingMessage::authenticate(
+    let message = OutgoingMessage::authenticate_from_parts(
         &ceremony.request_id,
-        &context,
+        &ceremony.identifier,
+        &ceremony.endpoint,
+        payload,
         &ceremony.action,
         &ceremony.platform_type,
         &ceremony.preferences,

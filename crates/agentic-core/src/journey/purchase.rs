@@ -868,7 +868,7 @@ impl Purchase {
             popup,
             request_id: session.page_request_id.clone(),
         };
-        if page::ceremony_prompt(&self.params.origin, &ceremony, &payload).is_err() {
+        if page::check_ceremony(&ceremony, &payload).is_err() {
             return Err(malformed(
                 "a passkey ceremony with an empty `identifier` or `endpoint`",
             ));
@@ -1075,11 +1075,7 @@ impl Script for Purchase {
                 _ => None,
             },
             Stage::Awaiting(Phase::PasskeyCeremony(ceremony)) => match &secrets.payload {
-                Some(payload)
-                    if page::ceremony_prompt(&self.params.origin, ceremony, payload).is_ok() =>
-                {
-                    None
-                }
+                Some(payload) if page::check_ceremony(ceremony, payload).is_ok() => None,
                 _ => Some("payload"),
             },
             Stage::Awaiting(Phase::VisaSession(_)) | Stage::Done | Stage::Failed(_) => None,

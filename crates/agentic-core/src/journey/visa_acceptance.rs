@@ -701,10 +701,10 @@ impl VisaAcceptancePasskey {
         operation: &str,
     ) -> Result<Next<Phase, Step>, ApiError> {
         // A decoded context was not checked for empty parts.
-        AuthenticationContext::new(
+        AuthenticationContext::check_parts(
             &context.identifier,
             &context.endpoint,
-            context.payload.clone(),
+            &context.payload,
         )
         .map_err(|_| {
             ApiError::malformed(
@@ -832,8 +832,7 @@ impl VisaAcceptancePasskey {
         response: &HttpResponse,
     ) -> Result<Next<Phase, Step>, ApiError> {
         const OPERATION: &str = ValidateOtpRequest::OPERATION;
-        self.otp = None;
-        match &answer.action {
+        let next = match &answer.action {
             AuthenticationAction::AuthenticationRegistration => Ok(Next::Send(Step::Registration)),
             AuthenticationAction::Authenticate => match &answer.authentication_context {
                 Some(context) => self.ceremony(
@@ -847,7 +846,10 @@ impl VisaAcceptancePasskey {
                 None => Ok(Next::Send(Step::AuthenticationOptions)),
             },
             other => Ok(Self::unknown_action(OPERATION, other)),
-        }
+        }?;
+        // Only once the answer is usable (`Script::on_response`).
+        self.otp = None;
+        Ok(next)
     }
 
     fn after_validate_error(
@@ -1075,8 +1077,8 @@ impl Script for VisaAcceptancePasskey {
             Step::Validate { option, code } => {
                 self.validate_request(secrets, option, *code)?.to_http()
             }
-            Step::Registration => AuthenticationRegistrationRequest::new(
-                &self.options_request(secrets)?,
+            Step::Registration => AuthenticationRegistrationRequest::from_options(
+                self.options_request(secrets)?,
                 &self.params.buyer_language,
                 self.params.bill_to()?,
             )?
@@ -1105,9 +1107,11 @@ impl Script for VisaAcceptancePasskey {
             },
             Step::Validate { option, code } => match ValidateOtpRequest::decode(response) {
                 Ok(answer) => {
+                    // Unchanged on `Err` (`Script::on_response`).
+                    let next = self.after_validated(secrets, answer, response)?;
                     secrets.otp = None;
                     secrets.issuer_auth_code = None;
-                    self.after_validated(secrets, answer, response)
+                    Ok(next)
                 }
                 Err(error) => {
                     let next = self.after_validate_error(option, *code, error)?;

@@ -114,7 +114,7 @@ impl JourneySession {
     ) -> Result<(), AgenticError> {
         self.submit(|| {
             let secure_token = Secret::new(secure_token).secure_token()?;
-            let value = serde_json::from_str(&browser_data_json).map_err(|_| {
+            let value = serde_json::from_slice(browser_data_json.as_bytes()).map_err(|_| {
                 AgenticError::InvalidInput {
                     field: "browserData".to_owned(),
                     problem: "must be the page's browserData JSON object".to_owned(),

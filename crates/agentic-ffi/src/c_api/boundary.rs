@@ -6,7 +6,8 @@ use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char};
 use std::panic::{self, AssertUnwindSafe};
 
-use serde::de::{DeserializeOwned, IgnoredAny};
+use agentic_core::json_path::Mismatch;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use zeroize::Zeroize;
 
@@ -316,31 +317,38 @@ pub enum DataError {
 
 /// `AGENTIC_INVALID_JSON` unless `text` is one well-formed JSON value.
 pub fn check_syntax(text: &str, argument: &'static str) -> Result<(), CError> {
-    serde_json::from_str::<IgnoredAny>(text)
-        .map(drop)
-        .map_err(|e| CError::invalid_json(argument, &e))
+    views::zeroize_strings(parse_value(text, argument)?);
+    Ok(())
+}
+
+/// `text` as a JSON value, or `AGENTIC_INVALID_JSON` naming the line and column. Every JSON
+/// text of the SDK is parsed from bytes, as responses are: one parser in the library.
+fn parse_value(text: &str, argument: &'static str) -> Result<Value, CError> {
+    serde_json::from_slice(text.as_bytes()).map_err(|e| CError::invalid_json(argument, &e))
 }
 
 /// Reads a JSON argument: `AGENTIC_INVALID_JSON` when it is not JSON, else the error of
 /// `kind` naming the field at fault. The error never quotes a value: serde's messages for a
 /// wrong type or value do (`invalid type: string "4242…"`), so only the names of missing and
-/// unknown fields are kept from them.
+/// unknown fields are kept from them, and the JSON path of a wrong value.
+///
+/// The text is parsed once into a [`Value`] (its strings zeroed afterwards) and read with
+/// [`agentic_core::json_path`], the one deserializer every model is compiled against (a
+/// second, text-reading one per model doubled their code: BENCHMARKS.md, "Binary size").
 pub fn parse_json<T: DeserializeOwned>(
     text: &str,
     argument: &'static str,
     kind: DataError,
 ) -> Result<T, CError> {
-    check_syntax(text, argument)?;
-    serde_json::from_str(text).map_err(|e| data_error(&e, argument, kind).into())
+    let value = parse_value(text, argument)?;
+    let parsed = agentic_core::json_path::from_value(&value);
+    views::zeroize_strings(value);
+    parsed.map_err(|mismatch| data_error(&mismatch, argument, kind).into())
 }
 
 /// The error of a JSON argument that is not the expected object, without any value.
-pub fn data_error(
-    error: &serde_json::Error,
-    argument: &'static str,
-    kind: DataError,
-) -> AgenticError {
-    let message = error.to_string();
+pub fn data_error(mismatch: &Mismatch, argument: &'static str, kind: DataError) -> AgenticError {
+    let message = mismatch.error.to_string();
     let quoted = |prefix: &str| {
         message
             .strip_prefix(prefix)
@@ -355,9 +363,8 @@ pub fn data_error(
         (
             argument.to_owned(),
             format!(
-                "a value has the wrong type or is not allowed (line {}, column {})",
-                error.line(),
-                error.column()
+                "a value has the wrong type or is not allowed (at `{}`)",
+                mismatch.path
             ),
         )
     };

@@ -9,7 +9,7 @@ use agentic_core::visa_page::AssuranceData;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::boundary::{CError, DataError, check_syntax, data_error, parse_json};
+use super::boundary::{CError, DataError, parse_json};
 use crate::engine::{CardDetails, CardSource, ResumeSecrets, SavedCard, Secret};
 use crate::error::AgenticError;
 
@@ -94,9 +94,7 @@ struct AssuranceJson {
 
 /// Reads `secrets_json`.
 pub fn resume(text: &str) -> Result<ResumeSecrets, CError> {
-    check_syntax(text, "secrets_json")?;
-    let parsed: ResumeJson =
-        serde_json::from_str(text).map_err(|e| data_error(&e, "secrets_json", DataError::Input))?;
+    let parsed: ResumeJson = parse_json(text, "secrets_json", DataError::Input)?;
     let mut secrets = ResumeSecrets {
         secure_token: parsed.secure_token,
         visa_payload: parsed.visa_payload,

@@ -22,6 +22,7 @@ use agentic_core::secret::SecretText;
 use agentic_core::visa_page::BrowserData;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use zeroize::Zeroize;
 
 use super::{Secret, SessionStep};
 use crate::error::{AgenticError, Failure};
@@ -253,10 +254,23 @@ pub fn browser_data(value: Value) -> Result<BrowserData, AgenticError> {
             problem: "must be the page's browserData JSON object".to_owned(),
         });
     }
-    serde_json::from_value(value).map_err(|_| AgenticError::InvalidInput {
+    agentic_core::json_path::from_value(&value).map_err(|_| AgenticError::InvalidInput {
         field: "browserData".to_owned(),
         problem: "must be the page's browserData JSON object".to_owned(),
     })
+}
+
+/// Zeroes every string of a parsed JSON value that may hold secrets, then releases it.
+pub fn zeroize_strings(mut value: Value) {
+    fn zero(value: &mut Value) {
+        match value {
+            Value::String(text) => text.zeroize(),
+            Value::Array(items) => items.iter_mut().for_each(zero),
+            Value::Object(entries) => entries.values_mut().for_each(zero),
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+    zero(&mut value);
 }
 
 /// Reads an input (see the module docs). Secrets are validated here (`otp`: 4–8 digits …).
@@ -265,17 +279,16 @@ pub fn browser_data(value: Value) -> Result<BrowserData, AgenticError> {
 /// [`AgenticError::InvalidInput`] for `input` when the JSON is not one of the inputs (the
 /// problem never quotes the text), or for the value's own field.
 pub fn input_from_json(text: &str) -> Result<Input, AgenticError> {
-    let parsed: InputJson = serde_json::from_str(text).map_err(|e| AgenticError::InvalidInput {
+    let invalid = |class: &str| AgenticError::InvalidInput {
         field: "input".to_owned(),
-        problem: format!(
-            "must be one of the documented input objects ({})",
-            match e.classify() {
-                serde_json::error::Category::Syntax | serde_json::error::Category::Eof =>
-                    "not JSON",
-                _ => "unknown type or fields",
-            }
-        ),
-    })?;
+        problem: format!("must be one of the documented input objects ({class})"),
+    };
+    // Parsed, then read with the one deserializer every model is compiled against
+    // (agentic_core::json_path); the parsed copy of the OTP or token is zeroed.
+    let value: Value = serde_json::from_slice(text.as_bytes()).map_err(|_| invalid("not JSON"))?;
+    let parsed = agentic_core::json_path::from_value::<InputJson>(&value);
+    zeroize_strings(value);
+    let parsed = parsed.map_err(|_| invalid("unknown type or fields"))?;
     Ok(match parsed {
         InputJson::VisaMessage { json, origin } => Input::VisaMessage { json, origin },
         InputJson::VisaSession {

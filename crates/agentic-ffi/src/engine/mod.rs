@@ -114,8 +114,10 @@ impl JourneyKind {
         struct Peek {
             journey: String,
         }
-        let peek: Peek =
-            serde_json::from_str(checkpoint).map_err(|_| AgenticError::CannotResume {
+        let peek: Peek = serde_json::from_slice::<serde_json::Value>(checkpoint.as_bytes())
+            .ok()
+            .and_then(|value| agentic_core::json_path::from_value(&value).ok())
+            .ok_or_else(|| AgenticError::CannotResume {
                 detail: "not a journey checkpoint (expected the JSON that checkpoint() returned)"
                     .to_owned(),
             })?;

@@ -1,0 +1,654 @@
+//! Reads a model from a parsed [`Value`] and, when it does not match, names the JSON path of
+//! the first mismatch (`response.maxOTPVerificationAllowed`, `cards[0].last4`, `.` for the root).
+//!
+//! It is serde_json's `&Value` deserializer with the path tracked on the side, and the only
+//! deserializer the SDK reads models with (responses, checkpoints, the FFI's JSON arguments), so
+//! each model's decoding code exists once in the shared library. Tracking the path by wrapping
+//! serde_json's deserializer and every visitor (`serde_path_to_error`), next to serde_json's
+//! text reader for checkpoints and arguments, compiled most models two or three times
+//! (BENCHMARKS.md, "Binary size").
+//!
+//! Accepts what `serde_json::from_value` accepts, except a struct written as an array (serde
+//! reads one positionally; no provider, checkpoint or app sends one, and not compiling that
+//! reading into every model is most of the saving). Error messages differ; the callers never
+//! pass those on (they can quote values).
+
+use std::cell::RefCell;
+use std::fmt;
+
+use serde::de::value::BorrowedStrDeserializer;
+use serde::de::{
+    DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, Error as _, MapAccess, SeqAccess,
+    Unexpected, VariantAccess, Visitor,
+};
+use serde_json::{Error, Value};
+
+/// The JSON path where a value stopped matching its model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonPath(String);
+
+impl JsonPath {
+    /// The path as text: keys joined by `.`, array indexes as `[i]`, `.` for the root.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for JsonPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why a value does not match its model.
+#[derive(Debug)]
+pub struct Mismatch {
+    /// Where: the first part of the value that does not match.
+    pub path: JsonPath,
+    /// serde's error. Its message can quote the value: never pass it on as is.
+    pub error: Error,
+}
+
+/// Reads `T` from `value`, as `serde_json::from_value` does.
+///
+/// # Errors
+/// [`Mismatch`] naming the first part of `value` that does not match `T`.
+pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Mismatch> {
+    let failure = RefCell::new(None);
+    let root = Tracked {
+        value,
+        at: &At::Root,
+        failure: &failure,
+    };
+    T::deserialize(root).map_err(|error| Mismatch {
+        path: failure
+            .into_inner()
+            .unwrap_or_else(|| JsonPath(".".to_owned())),
+        error,
+    })
+}
+
+/// Where a value sits: a chain of parents on the stack.
+enum At<'p> {
+    Root,
+    Key(&'p At<'p>, &'p str),
+    Index(&'p At<'p>, usize),
+}
+
+impl At<'_> {
+    fn path(&self) -> JsonPath {
+        let mut segments = Vec::new();
+        let mut at = self;
+        loop {
+            match at {
+                At::Root => break,
+                At::Key(parent, key) => {
+                    segments.push(Segment::Key(key));
+                    at = parent;
+                }
+                At::Index(parent, index) => {
+                    segments.push(Segment::Index(*index));
+                    at = parent;
+                }
+            }
+        }
+        if segments.is_empty() {
+            return JsonPath(".".to_owned());
+        }
+        let mut text = String::new();
+        for (n, segment) in segments.iter().rev().enumerate() {
+            match segment {
+                Segment::Key(key) => {
+                    if n > 0 {
+                        text.push('.');
+                    }
+                    text.push_str(key);
+                }
+                Segment::Index(index) => {
+                    text.push('[');
+                    text.push_str(&index.to_string());
+                    text.push(']');
+                }
+            }
+        }
+        JsonPath(text)
+    }
+}
+
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The first failure seen is the innermost one: errors travel outwards.
+type Failure = RefCell<Option<JsonPath>>;
+
+/// Notes `at` as the failure's path when `result` is the first failure. Instantiated for every
+/// model: only the test is, the noting is not generic.
+#[inline(always)]
+fn record<T>(result: Result<T, Error>, at: &At<'_>, failure: &Failure) -> Result<T, Error> {
+    if result.is_err() {
+        note(at, failure);
+    }
+    result
+}
+
+#[inline(never)]
+fn note(at: &At<'_>, failure: &Failure) {
+    let mut slot = failure.borrow_mut();
+    if slot.is_none() {
+        *slot = Some(at.path());
+    }
+}
+
+fn unexpected(value: &Value) -> Unexpected<'_> {
+    match value {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Number(_) => Unexpected::Other("number"),
+        Value::String(s) => Unexpected::Str(s),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
+    }
+}
+
+struct Tracked<'de, 'p> {
+    value: &'de Value,
+    at: &'p At<'p>,
+    failure: &'p Failure,
+}
+
+impl<'de, 'p> Tracked<'de, 'p> {
+    fn visit_array<V: Visitor<'de>>(
+        array: &'de [Value],
+        at: &'p At<'p>,
+        failure: &'p Failure,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let len = array.len();
+        let mut access = Elements {
+            iter: array.iter(),
+            index: 0,
+            at,
+            failure,
+        };
+        let value = visitor.visit_seq(&mut access)?;
+        if access.iter.len() == 0 {
+            Ok(value)
+        } else {
+            Err(Error::invalid_length(len, &"fewer elements in array"))
+        }
+    }
+
+    fn visit_object<V: Visitor<'de>>(
+        object: &'de serde_json::Map<String, Value>,
+        at: &'p At<'p>,
+        failure: &'p Failure,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let len = object.len();
+        let mut access = Entries {
+            iter: object.iter(),
+            value: None,
+            at,
+            failure,
+        };
+        let value = visitor.visit_map(&mut access)?;
+        if access.iter.len() == 0 {
+            Ok(value)
+        } else {
+            Err(Error::invalid_length(len, &"fewer elements in map"))
+        }
+    }
+}
+
+/// Each method accepts the JSON types that serde_json's `&Value` deserializer accepts for it,
+/// with one exception: a struct is read from an object only, never positionally from an array
+/// (no provider, checkpoint or app sends one), so no model carries array-reading code.
+impl<'de> Deserializer<'de> for Tracked<'de, '_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(*b),
+            Value::Number(n) => n.clone().deserialize_any(visitor),
+            Value::String(s) => visitor.visit_borrowed_str(s),
+            Value::Array(array) => Self::visit_array(array, self.at, self.failure, visitor),
+            Value::Object(object) => Self::visit_object(object, self.at, self.failure, visitor),
+        }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Bool(b) => visitor.visit_bool(*b),
+            other => Err(Error::invalid_type(unexpected(other), &visitor)),
+        }
+    }
+
+    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_number(visitor)
+    }
+
+    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_number(visitor)
+    }
+
+    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_number(visitor)
+    }
+
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_number(visitor)
+    }
+
+    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_number(visitor)
+    }
+
+    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_number(visitor)
+    }
+
+    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_number(visitor)
+    }
+
+    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_number(visitor)
+    }
+
+    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_number(visitor)
+    }
+
+    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_number(visitor)
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_number(visitor)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_number(visitor)
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::String(s) => visitor.visit_borrowed_str(s),
+            other => Err(Error::invalid_type(unexpected(other), &visitor)),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::String(s) => visitor.visit_borrowed_str(s),
+            Value::Array(array) => Self::visit_array(array, self.at, self.failure, visitor),
+            other => Err(Error::invalid_type(unexpected(other), &visitor)),
+        }
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_bytes(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Null => visitor.visit_unit(),
+            other => Err(Error::invalid_type(unexpected(other), &visitor)),
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Array(array) => Self::visit_array(array, self.at, self.failure, visitor),
+            other => Err(Error::invalid_type(unexpected(other), &visitor)),
+        }
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Object(object) => Self::visit_object(object, self.at, self.failure, visitor),
+            other => Err(Error::invalid_type(unexpected(other), &visitor)),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let (variant, content) = match self.value {
+            Value::Object(object) => {
+                let mut iter = object.iter();
+                match (iter.next(), iter.next()) {
+                    (Some((variant, content)), None) => (variant.as_str(), Some(content)),
+                    _ => {
+                        return Err(Error::invalid_value(
+                            Unexpected::Map,
+                            &"map with a single key",
+                        ));
+                    }
+                }
+            }
+            Value::String(variant) => (variant.as_str(), None),
+            other => return Err(Error::invalid_type(unexpected(other), &"string or map")),
+        };
+        visitor.visit_enum(Variant {
+            variant,
+            content,
+            at: self.at,
+            failure: self.failure,
+        })
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_unit()
+    }
+}
+
+impl<'de> Tracked<'de, '_> {
+    fn deserialize_number<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Number(n) => n.clone().deserialize_any(visitor),
+            other => Err(Error::invalid_type(unexpected(other), &visitor)),
+        }
+    }
+}
+
+struct Elements<'de, 'p> {
+    iter: std::slice::Iter<'de, Value>,
+    index: usize,
+    at: &'p At<'p>,
+    failure: &'p Failure,
+}
+
+impl<'de> SeqAccess<'de> for Elements<'de, '_> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
+        let Some(value) = self.iter.next() else {
+            return Ok(None);
+        };
+        let at = At::Index(self.at, self.index);
+        self.index += 1;
+        let element = Tracked {
+            value,
+            at: &at,
+            failure: self.failure,
+        };
+        record(seed.deserialize(element), &at, self.failure).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.iter.len())
+    }
+}
+
+struct Entries<'de, 'p> {
+    iter: serde_json::map::Iter<'de>,
+    /// The key and value of the entry whose key was just read.
+    value: Option<(&'de str, &'de Value)>,
+    at: &'p At<'p>,
+    failure: &'p Failure,
+}
+
+impl<'de> MapAccess<'de> for Entries<'de, '_> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
+        let Some((key, value)) = self.iter.next() else {
+            return Ok(None);
+        };
+        self.value = Some((key, value));
+        let at = At::Key(self.at, key);
+        let key = seed.deserialize(BorrowedStrDeserializer::<Error>::new(key));
+        record(key, &at, self.failure).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        let Some((key, value)) = self.value.take() else {
+            return Err(Error::custom("value is missing"));
+        };
+        let at = At::Key(self.at, key);
+        let entry = Tracked {
+            value,
+            at: &at,
+            failure: self.failure,
+        };
+        record(seed.deserialize(entry), &at, self.failure)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.iter.len())
+    }
+}
+
+/// An externally tagged enum: `"Variant"` or `{"Variant": content}`.
+struct Variant<'de, 'p> {
+    variant: &'de str,
+    content: Option<&'de Value>,
+    at: &'p At<'p>,
+    failure: &'p Failure,
+}
+
+impl<'de, 'p> EnumAccess<'de> for Variant<'de, 'p> {
+    type Error = Error;
+    type Variant = Self;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), Error> {
+        let variant = seed.deserialize(BorrowedStrDeserializer::<Error>::new(self.variant))?;
+        Ok((variant, self))
+    }
+}
+
+impl<'de> VariantAccess<'de> for Variant<'de, '_> {
+    type Error = Error;
+
+    fn unit_variant(self) -> Result<(), Error> {
+        match self.content {
+            None | Some(Value::Null) => Ok(()),
+            Some(other) => Err(Error::invalid_type(unexpected(other), &"unit variant")),
+        }
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
+        let Some(value) = self.content else {
+            return Err(Error::invalid_type(
+                Unexpected::UnitVariant,
+                &"newtype variant",
+            ));
+        };
+        let at = At::Key(self.at, self.variant);
+        let content = Tracked {
+            value,
+            at: &at,
+            failure: self.failure,
+        };
+        record(seed.deserialize(content), &at, self.failure)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+        let at = At::Key(self.at, self.variant);
+        let result = match self.content {
+            Some(Value::Array(array)) => Tracked::visit_array(array, &at, self.failure, visitor),
+            Some(other) => Err(Error::invalid_type(unexpected(other), &"tuple variant")),
+            None => Err(Error::invalid_type(
+                Unexpected::UnitVariant,
+                &"tuple variant",
+            )),
+        };
+        record(result, &at, self.failure)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let at = At::Key(self.at, self.variant);
+        let result = match self.content {
+            Some(Value::Object(object)) => {
+                Tracked::visit_object(object, &at, self.failure, visitor)
+            }
+            Some(other) => Err(Error::invalid_type(unexpected(other), &"struct variant")),
+            None => Err(Error::invalid_type(
+                Unexpected::UnitVariant,
+                &"struct variant",
+            )),
+        };
+        record(result, &at, self.failure)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_value;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename_all = "camelCase")]
+    struct Card {
+        last4: String,
+        expiry: Option<u32>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    enum Kind {
+        Plain,
+        Tagged { id: u64 },
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Wallet {
+        owner: String,
+        cards: Vec<Card>,
+        kind: Kind,
+        #[serde(default)]
+        extra: Option<serde_json::Value>,
+    }
+
+    #[test]
+    fn a_matching_value_is_read_as_from_value_reads_it() {
+        let value = json!({
+            "owner": "o",
+            "cards": [{"last4": "4242", "expiry": 12}, {"last4": "0005", "expiry": null}],
+            "kind": {"Tagged": {"id": 7}},
+            "extra": {"a": [1, -2, 2.5, true, null, "x"]},
+            "ignored": {"deep": [1]}
+        });
+        let ours: Wallet = from_value(&value).expect("matches");
+        let theirs: Wallet = serde_json::from_value(value).expect("matches");
+        assert_eq!(ours, theirs);
+        assert_eq!(ours.kind, Kind::Tagged { id: 7 });
+        let plain: Kind = from_value(&json!("Plain")).expect("unit variant");
+        assert_eq!(plain, Kind::Plain);
+    }
+
+    #[test]
+    fn a_mismatch_names_its_path() {
+        let path = |value: serde_json::Value| {
+            from_value::<Wallet>(&value)
+                .expect_err("does not match")
+                .path
+                .to_string()
+        };
+        let wallet = |cards: serde_json::Value, kind: serde_json::Value| json!({"owner": "o", "cards": cards, "kind": kind});
+        assert_eq!(
+            path(wallet(
+                json!([{"last4": "1"}, {"last4": 5}]),
+                json!("Plain")
+            )),
+            "cards[1].last4"
+        );
+        assert_eq!(
+            path(wallet(
+                json!([{"last4": "1", "expiry": "x"}]),
+                json!("Plain")
+            )),
+            "cards[0].expiry"
+        );
+        assert_eq!(path(wallet(json!([{}]), json!("Plain"))), "cards[0]");
+        assert_eq!(
+            path(wallet(json!([]), json!({"Tagged": {"id": "x"}}))),
+            "kind.Tagged.id"
+        );
+        assert_eq!(path(wallet(json!([]), json!("Other"))), "kind");
+        assert_eq!(path(json!({"owner": "o"})), ".");
+        assert_eq!(
+            path(wallet(json!([["4242", 12]]), json!("Plain"))),
+            "cards[0]"
+        );
+        assert_eq!(path(json!([])), ".");
+    }
+}
