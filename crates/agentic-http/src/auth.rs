@@ -96,6 +96,44 @@ pub fn prepare(
     now: SystemTime,
 ) -> Result<WireRequest, ConfigError> {
     config.validate()?;
+    prepare_validated(config, &BaseUrls::parse(config)?, request, now)
+}
+
+/// The base URLs of a configuration, parsed once: a [`crate::Client`] keeps them, so a send
+/// neither re-validates its (immutable, already validated) configuration nor re-parses them.
+#[derive(Debug, Clone)]
+pub(crate) struct BaseUrls {
+    juspay: Option<BaseUrl>,
+    visa_acceptance: Option<BaseUrl>,
+}
+
+impl BaseUrls {
+    /// Parses the base URL of every configured provider.
+    pub(crate) fn parse(config: &ClientConfig) -> Result<Self, ConfigError> {
+        Ok(Self {
+            juspay: config
+                .juspay
+                .as_ref()
+                .map(|j| BaseUrl::parse(field::JUSPAY_ENVIRONMENT, j.environment.base_url()))
+                .transpose()?,
+            visa_acceptance: config
+                .visa_acceptance
+                .as_ref()
+                .map(|v| {
+                    BaseUrl::parse(field::VISA_ACCEPTANCE_ENVIRONMENT, v.environment.base_url())
+                })
+                .transpose()?,
+        })
+    }
+}
+
+/// [`prepare`] for a configuration already validated, with its parsed `bases`.
+pub(crate) fn prepare_validated(
+    config: &ClientConfig,
+    bases: &BaseUrls,
+    request: &HttpRequest,
+    now: SystemTime,
+) -> Result<WireRequest, ConfigError> {
     check_path(request)?;
 
     let mut headers: Vec<(String, HeaderValue)> = Vec::with_capacity(9);
@@ -116,7 +154,7 @@ pub fn prepare(
                     operation: request.operation,
                 })?;
             juspay_headers(juspay, request, &mut headers)?;
-            BaseUrl::parse(field::JUSPAY_ENVIRONMENT, juspay.environment.base_url())?
+            bases.juspay.as_ref()
         }
         Provider::VisaAcceptance => {
             let visa =
@@ -128,15 +166,30 @@ pub fn prepare(
                         provider: request.provider,
                         operation: request.operation,
                     })?;
-            let base = BaseUrl::parse(
-                field::VISA_ACCEPTANCE_ENVIRONMENT,
-                visa.environment.base_url(),
-            )?;
-            let target = format!("{}{}", base.path_prefix, request.path);
-            visa_acceptance_headers(visa, &base.authority, request, &target, now, &mut headers)?;
+            let base = bases.visa_acceptance.as_ref();
+            if let Some(base) = base {
+                let target = format!("{}{}", base.path_prefix, request.path);
+                visa_acceptance_headers(
+                    visa,
+                    &base.authority,
+                    request,
+                    &target,
+                    now,
+                    &mut headers,
+                )?;
+            }
             base
         }
     };
+    // `bases` comes from this configuration, so a configured provider always has its base.
+    let base = base.ok_or(ConfigError::ProviderNotConfigured {
+        field: match request.provider {
+            Provider::VisaAcceptance => field::VISA_ACCEPTANCE,
+            _ => field::JUSPAY,
+        },
+        provider: request.provider,
+        operation: request.operation,
+    })?;
 
     Ok(WireRequest {
         method: request.method,

@@ -94,6 +94,8 @@ pub enum ClientBuildError {
 #[derive(Clone)]
 pub struct Client {
     config: Arc<ClientConfig>,
+    /// The configuration's base URLs, parsed once.
+    bases: Arc<auth::BaseUrls>,
     transport: Arc<dyn Transport>,
     clock: Arc<dyn Clock>,
 }
@@ -114,6 +116,7 @@ impl Client {
     pub fn new(config: ClientConfig, transport: Arc<dyn Transport>) -> Result<Self, ConfigError> {
         config.validate()?;
         Ok(Self {
+            bases: Arc::new(auth::BaseUrls::parse(&config)?),
             config: Arc::new(config),
             transport,
             clock: Arc::new(SystemClock),
@@ -204,7 +207,8 @@ impl Client {
             duration_ms = tracing::field::Empty,
         );
         let _entered = span.enter();
-        let wire = auth::prepare(&self.config, request, SystemTime::now())?;
+        // The configuration was validated by `Client::new` and cannot change since.
+        let wire = auth::prepare_validated(&self.config, &self.bases, request, SystemTime::now())?;
         let started = Instant::now();
         let result = self.transport.send(&wire, &self.config.timeouts);
         span.record(

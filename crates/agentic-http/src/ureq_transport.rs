@@ -120,6 +120,10 @@ use crate::transport::{
     HeaderValue, Timeouts, Transport, TransportError, WireRequest, check_url_policy,
 };
 
+/// Idle keep-alive connections a client keeps, per host and in all: one per journey running at
+/// the same time on one client, up to this many.
+const MAX_IDLE_CONNECTIONS: usize = 64;
+
 /// The largest response body accepted (10 MiB).
 pub const MAX_RESPONSE_BODY: u64 = 10 * 1024 * 1024;
 
@@ -184,6 +188,12 @@ impl UreqTransport {
             .max_redirects_will_error(false)
             .save_redirect_history(false)
             .proxy(None)
+            // One client may serve many journeys at once (an agent back end): keep a
+            // connection per concurrent journey instead of ureq's 3 per host, or each
+            // request beyond the third reconnects (64 threads: 29.6k connections for 115k
+            // requests under `cargo xtask bench`'s load).
+            .max_idle_connections(MAX_IDLE_CONNECTIONS)
+            .max_idle_connections_per_host(MAX_IDLE_CONNECTIONS)
             .user_agent(AutoHeaderValue::None)
             .accept(AutoHeaderValue::None)
             .accept_encoding(AutoHeaderValue::None)
@@ -429,6 +439,14 @@ impl<R: Resolver> Resolver for TagErrors<R> {
         config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        // An IP address needs no lookup. ureq's resolver, given a resolve timeout, starts a
+        // thread for every request (it resolves before it looks for a pooled connection), even
+        // for `127.0.0.1`: ~50 µs a request for nothing (BENCHMARKS.md, "FFI cost").
+        if let Some(address) = ip_literal(uri) {
+            let mut addresses = self.0.empty();
+            addresses.push(address);
+            return Ok(addresses);
+        }
         self.0
             .resolve(uri, config, timeout)
             .map_err(|e| BeforeSend::tag(Phase::Resolve, e))
@@ -437,6 +455,24 @@ impl<R: Resolver> Resolver for TagErrors<R> {
     fn empty(&self) -> ResolvedSocketAddrs {
         self.0.empty()
     }
+}
+
+/// The socket address of a URL whose host is an IP address (`[…]` for IPv6), with the explicit
+/// port or the scheme's default.
+fn ip_literal(uri: &http::Uri) -> Option<std::net::SocketAddr> {
+    let host = uri.host()?;
+    let ip: std::net::IpAddr = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host)
+        .parse()
+        .ok()?;
+    let port = uri.port_u16().or(match uri.scheme_str() {
+        Some("https") => Some(443),
+        Some("http") => Some(80),
+        _ => None,
+    })?;
+    Some(std::net::SocketAddr::new(ip, port))
 }
 
 /// Whether a connect-phase error comes from TLS (certificate, handshake).
@@ -514,6 +550,29 @@ mod tests {
 
     fn not_sent(error: &TransportError) -> bool {
         matches!(error.failure(), TransportFailure::NotSent { .. })
+    }
+
+    #[test]
+    fn ip_addresses_skip_the_lookup_and_host_names_do_not() {
+        let cases = [
+            ("http://127.0.0.1:8080/v1", Some("127.0.0.1:8080")),
+            ("https://10.0.0.1/x", Some("10.0.0.1:443")),
+            ("http://[::1]:9000/", Some("[::1]:9000")),
+            ("http://[::1]/", Some("[::1]:80")),
+            ("https://api.juspay.in/x", None),
+            ("http://localhost:8080/", None),
+        ];
+        for (url, expected) in cases {
+            let uri: http::Uri = match url.parse() {
+                Ok(uri) => uri,
+                Err(error) => panic!("{url}: {error}"),
+            };
+            assert_eq!(
+                ip_literal(&uri).map(|a| a.to_string()).as_deref(),
+                expected,
+                "{url}"
+            );
+        }
     }
 
     #[test]
