@@ -40,13 +40,21 @@ impl fmt::Display for JsonPath {
     }
 }
 
-/// Why a value does not match its model.
-#[derive(Debug)]
+/// Why a value does not match its model. Its `Debug` shows the path only: serde's message can
+/// quote the value (a PAN, an OTP).
 pub struct Mismatch {
     /// Where: the first part of the value that does not match.
     pub path: JsonPath,
     /// serde's error. Its message can quote the value: never pass it on as is.
     pub error: Error,
+}
+
+impl fmt::Debug for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mismatch")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Reads `T` from `value`, as `serde_json::from_value` does.
