@@ -14,6 +14,7 @@
 //!   pytest bindings/python/tests -q` with `AGENTIC_SANDBOX_BIN` pointing at the CLI. pytest's
 //!   exit code 5 (no tests collected) is a failure.
 
+use crate::target_dir;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -29,15 +30,6 @@ const KOTLIN_SOURCES: &str = "bindings/kotlin/src/main/kotlin";
 /// The committed Swift source and header.
 const SWIFT_SOURCE_DIR: &str = "bindings/swift/Sources/Agentic";
 const SWIFT_HEADER_DIR: &str = "bindings/swift/Sources/agenticFFI";
-
-/// The cargo target directory (`CARGO_TARGET_DIR` or `target/`).
-fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir),
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
-    }
-}
 
 /// Runs a command in `root`, failing with its name when it cannot start or fails.
 fn run(root: &Path, command: &mut Command) -> Result<(), String> {

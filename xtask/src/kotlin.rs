@@ -15,7 +15,8 @@
 //! Needs a JDK (17 or newer) and Maven (3.6.3 or newer) on the `PATH`; Maven downloads the
 //! Kotlin compiler, JNA and JUnit from Maven Central on the first run (`~/.m2`).
 
-use std::path::{Path, PathBuf};
+use crate::target_dir;
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -28,15 +29,6 @@ const KOTLIN_SOURCES: &str = "bindings/kotlin/src/main/kotlin";
 const KOTLIN_POM: &str = "bindings/kotlin/pom.xml";
 /// The runnable example.
 const EXAMPLE_POM: &str = "examples/kotlin/pom.xml";
-
-/// The cargo target directory (`CARGO_TARGET_DIR` or `target/`).
-fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir),
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
-    }
-}
 
 /// Runs a command in `root`, failing with its name when it cannot start or fails.
 fn run(root: &Path, command: &mut Command) -> Result<(), String> {

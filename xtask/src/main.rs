@@ -30,7 +30,18 @@ mod kotlin;
 mod sandbox;
 mod swift;
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+
+/// Cargo's target directory: `CARGO_TARGET_DIR` (relative to `root` when relative) or
+/// `target/` in `root`.
+pub fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir),
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
 
 /// A step of `cargo xtask test` that is not one cargo command.
 type Task = (&'static str, fn() -> Result<(), String>);

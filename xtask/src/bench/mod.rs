@@ -246,9 +246,7 @@ pub fn cargo(args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// Cargo's target directory: `CARGO_TARGET_DIR` when set, else `target/` in the workspace.
+/// Cargo's target directory (see [`crate::target_dir`]).
 pub fn target_dir() -> std::path::PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"))
+    crate::target_dir(&repo_root())
 }
