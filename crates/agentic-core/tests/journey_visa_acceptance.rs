@@ -2503,6 +2503,20 @@ proptest! {
 // 5. Secret canary
 // ---------------------------------------------------------------------------------------------
 
+/// The canary check must not fire on a clock reading that happens to contain the CVV's digits
+/// (seen in CI: `"until":1700000073738`), and must still fire on the CVV itself.
+#[test]
+fn a_digit_canary_counts_only_as_a_whole_number() {
+    use support::canary::{CVV, SECURE_TOKEN, holds};
+    assert!(holds(r#"{"cvv":"737"}"#, CVV));
+    assert!(holds("cvv=737&x=1", CVV));
+    assert!(holds("737", CVV));
+    assert!(holds("1737 and 737", CVV));
+    assert!(!holds(r#"{"until":1700000073738}"#, CVV));
+    assert!(!holds("17370", CVV));
+    assert!(holds("x-ezAwMX06-canary-secure-token-5d1e-y", SECURE_TOKEN));
+}
+
 #[test]
 fn no_secret_appears_in_any_action_prompt_outcome_checkpoint_error_or_failure() {
     let mut lines = 0;

@@ -50,8 +50,24 @@ pub mod canary {
     /// Panics if `text` contains any canary.
     pub fn assert_clean(what: &str, text: &str) {
         for secret in ALL {
-            assert!(!text.contains(secret), "{what} leaked {secret}: {text}");
+            assert!(!holds(text, secret), "{what} leaked {secret}: {text}");
         }
+    }
+
+    /// Whether `text` holds `secret`. A short all-digit secret (the CVV, the OTP) counts only
+    /// as a whole number: "737" inside a random clock reading such as 1700000073738 is not a
+    /// leak, while `"737"` or `cvv=737` is.
+    pub fn holds(text: &str, secret: &str) -> bool {
+        if !secret.bytes().all(|b| b.is_ascii_digit()) {
+            return text.contains(secret);
+        }
+        let bytes = text.as_bytes();
+        text.match_indices(secret).any(|(at, _)| {
+            let before = at.checked_sub(1).map(|i| bytes[i]);
+            let after = bytes.get(at + secret.len()).copied();
+            !before.is_some_and(|b| b.is_ascii_digit())
+                && !after.is_some_and(|b| b.is_ascii_digit())
+        })
     }
 }
 
