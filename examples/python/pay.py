@@ -33,14 +33,16 @@ def main(base_url: str) -> int:
     expiry_year = f"{(time.gmtime().tm_year + 4) % 100:02d}"
     # The sandbox's magic card for a native OTP challenge; 456789 is its right OTP.
     session = client.start_direct_otp(params, "4242424242424242", "12", expiry_year, "123")
+    # advance() and every answer block while the SDK talks to Juspay; each returns the next step.
+    step = session.advance()
     while True:
-        step = session.advance()
         if step.is_prompt() and step.prompt.is_enter_otp():
             print("the bank sent an OTP; entering it")
-            session.submit_otp("456789")
+            step = session.submit_otp("456789")
         elif step.is_prompt():
             print(f"this example does not handle {step.prompt}; cancelling")
             session.cancel()
+            step = session.advance()
         elif step.is_done():
             print(f"paid: order {step.outcome.order_id}, status {step.outcome.status}")
             return 0

@@ -13,7 +13,7 @@ Two drives of the same journeys (Direct OTP, Visa passkey, enrollment, purchase)
   (crates/agentic-bench/src/bin/ffi_reference.rs documents the file) through an
   ``HttpTransport`` written in Python that answers every request with the next recorded
   response from memory; ``ffi_reference replay`` times the identical drive in Rust. Prints
-  ``journey <name> <advance() calls> <responses> <median ns per journey>`` per journey and
+  ``journey <name> <steps> <responses> <median ns per journey>`` per journey and
   ``op <name> <ns>`` lines: single operations of the drive timed alone.
 
 Both print ``bare <median ns of sdk_version()>``, timed in the same process.
@@ -45,7 +45,7 @@ class Journey:
         # (status, headers, body), ready to hand to HttpResponse
         self.responses: list[tuple[int, dict[str, str], bytes]] = []
         self.outcome = ""
-        self.advances = 0
+        self.step_count = 0
 
 
 def read_recording(path: str) -> tuple[dict[str, str], list[Journey]]:
@@ -80,7 +80,7 @@ def parse_lines(path: str, lines: list[str]) -> tuple[dict[str, str], list[Journ
             journeys[-1].responses.append((int(fields[1]), headers, unb64(fields[2])))
         elif tag == "end":
             journeys[-1].outcome = fields[1]
-            journeys[-1].advances = int(fields[2])
+            journeys[-1].step_count = int(fields[2])
         else:
             raise SystemExit(f"{path}: unexpected line {line!r}")
     return settings, journeys
@@ -204,17 +204,16 @@ def setup(agentic, recording: str):
         start = starter(journey)
         steps = [(prompt_classes[prompt], call, args) for prompt, call, args in journey.steps]
         responses = journey.responses
-        advances = journey.advances
+        step_count = journey.step_count
 
         def drive():
             """One replayed journey, as ffi_reference's `drive`."""
             transport.load(responses)
             session = start()
-            count = 0
+            step = session.advance()
+            count = 1
             answers = iter(steps)
             while True:
-                step = session.advance()
-                count += 1
                 if step.is_prompt():
                     prompt = step.prompt
                     expected, call, args = next(answers)
@@ -223,13 +222,14 @@ def setup(agentic, recording: str):
                     message = getattr(prompt, "message_to_post", None)
                     if message is not None:
                         message.json()  # what an app posts to the Visa page
-                    getattr(session, call)(*args)
+                    step = getattr(session, call)(*args)  # answers; the next step
+                    count += 1
                 elif step.is_done():
                     break
                 else:
                     raise SystemExit(f"{journey.name}: failed: {step}")
-            if count != advances:
-                raise SystemExit(f"{journey.name}: {count} advance() calls, {advances} recorded")
+            if count != step_count:
+                raise SystemExit(f"{journey.name}: {count} steps, {step_count} recorded")
             return session
 
         return drive
@@ -366,7 +366,7 @@ class Live:
         raise SystemExit(f"unknown journey kind {journey.kind}")
 
     def run(self, name: str):
-        """One run: (advance() calls, ns without the page's admin calls, the end)."""
+        """One run: (steps, ns without the page's admin calls, the end)."""
         clock = time.perf_counter_ns
         journey = self.journeys[name]
         self.runs += 1
@@ -375,12 +375,11 @@ class Live:
         session = self.start(journey, tag)
         admin = 0
         otps = 0
-        steps = 0
         kinds = self.kinds
         url = self.url
+        step = session.advance()
+        steps = 1
         while True:
-            step = session.advance()
-            steps += 1
             if step.is_done():
                 return steps, clock() - started - admin, step.outcome
             if not step.is_prompt():
@@ -389,23 +388,24 @@ class Live:
             if isinstance(prompt, kinds["provide"]) or isinstance(prompt, kinds["ceremony"]):
                 message = prompt.message_to_post
                 if message is None:
-                    session.visa_message(LIVE_READY, url)
+                    step = session.visa_message(LIVE_READY, url)
                 else:
                     text = message.json()
                     route = "ceremony" if isinstance(prompt, kinds["ceremony"]) else "session"
                     paused = clock()
                     reply = self.page(route, text)
                     admin += clock() - paused
-                    session.visa_message(reply, url)
+                    step = session.visa_message(reply, url)
             elif isinstance(prompt, kinds["choose"]):
                 chosen = next(m for m in prompt.methods if m.method == self.otp_sms)
-                session.choose_step_up(chosen.identifier)
+                step = session.choose_step_up(chosen.identifier)
             elif isinstance(prompt, kinds["otp"]):
                 otps += 1
                 wrong = journey.kind == "direct_otp" and otps == 1
-                session.submit_otp(WRONG_OTP if wrong else RIGHT_OTP)
+                step = session.submit_otp(WRONG_OTP if wrong else RIGHT_OTP)
             else:
                 raise SystemExit(f"{name}: unexpected prompt {prompt}")
+            steps += 1
 
     def batch(self, name: str, count: int) -> tuple[int, int]:
         steps = ns = 0
@@ -543,7 +543,7 @@ def main() -> None:
         for journey, drive in zip(journeys, drivers):
             ns = measure(drive)
             lines.append(
-                f"journey {journey.name} {journey.advances} {len(journey.responses)} {ns:.0f}"
+                f"journey {journey.name} {journey.step_count} {len(journey.responses)} {ns:.0f}"
             )
     lines.append(f"bare {measure(agentic.sdk_version):.1f}")
     if options.recording:

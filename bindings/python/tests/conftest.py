@@ -260,11 +260,12 @@ def drive(
     max_prompts: int = 30,
 ):
     """Answers every prompt until the journey ends (or a prompt named ``stop_at``, snake case,
-    comes). Returns (the last step, the names of the prompts answered)."""
+    comes), each answer returning the next step. Returns (the last step, the names of the
+    prompts answered)."""
     otps = list(otps or [RIGHT_OTP])
     seen: list[str] = []
+    step = session.advance()
     for _ in range(max_prompts):
-        step = session.advance()
         leaks.see_step(step)
         if not step.is_prompt():
             return step, seen
@@ -275,22 +276,22 @@ def drive(
         seen.append(name)
         if prompt.is_provide_visa_session():
             if prompt.message_to_post is None:
-                session.visa_message(page.ready(), page.origin)
+                step = session.visa_message(page.ready(), page.origin)
             else:
-                session.visa_message(page.session(prompt.message_to_post), page.origin)
+                step = session.visa_message(page.session(prompt.message_to_post), page.origin)
         elif prompt.is_choose_step_up():
             wanted = method or agentic.StepUpMethod.OTP_SMS()
             choice = next(m for m in prompt.methods if m.method == wanted)
-            session.choose_step_up(choice.identifier)
+            step = session.choose_step_up(choice.identifier)
         elif prompt.is_enter_otp():
-            session.submit_otp(otps.pop(0) if len(otps) > 1 else otps[0])
+            step = session.submit_otp(otps.pop(0) if len(otps) > 1 else otps[0])
         elif prompt.is_complete_step_up():
-            session.submit_issuer_auth_code(ISSUER_APP_CODE)
+            step = session.submit_issuer_auth_code(ISSUER_APP_CODE)
         elif prompt.is_passkey_ceremony():
-            session.visa_message(page.ceremony(prompt.message_to_post), page.origin)
+            step = session.visa_message(page.ceremony(prompt.message_to_post), page.origin)
         elif prompt.is_redirect():
             assert visit(prompt.url) == 200
-            session.redirect_completed()
+            step = session.redirect_completed()
         else:
             raise AssertionError(f"unexpected prompt {prompt}")
     raise AssertionError(f"no end after {max_prompts} prompts: {seen}")

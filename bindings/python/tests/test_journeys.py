@@ -131,13 +131,16 @@ def test_enter_otp_reports_the_wrong_code_and_the_resends(sandbox, page, leaks):
     first = step.prompt
     assert (first.attempts_left, first.last_attempt_failed, first.expired) == (3, False, False)
     assert first.expires_at_ms is None or first.expires_at_ms > time.time() * 1000
-    session.submit_otp(WRONG_OTP)
-    wrong = session.advance().prompt
+    # Every answer runs on and returns the next step; advance() then returns that step again
+    # without sending anything.
+    wrong = session.submit_otp(WRONG_OTP).prompt
     leaks.see(wrong)
     assert wrong.is_enter_otp() and wrong.last_attempt_failed
     assert wrong.attempts_left == first.attempts_left - 1
-    session.resend_otp()
-    resent = session.advance().prompt
+    requests = sandbox.counters()["requests"]
+    assert session.advance().prompt == wrong
+    assert sandbox.counters()["requests"] == requests
+    resent = session.resend_otp().prompt
     leaks.see(resent)
     assert resent.is_enter_otp() and resent.resends_left == first.resends_left - 1
     session.cancel()
@@ -304,9 +307,8 @@ def test_a_bad_otp_is_invalid_input_and_an_input_out_of_turn_is_invalid_state(
     # Nothing changed: the same prompt, and the right OTP still pays.
     again = session.advance()
     assert again.prompt.is_enter_otp() and not again.prompt.last_attempt_failed
-    session.submit_otp(RIGHT_OTP)
-    done = session.advance()
-    assert done.is_done()
+    done = session.submit_otp(RIGHT_OTP)
+    assert done.is_done() and done.outcome.is_paid(), done
     with pytest.raises(agentic.AgenticError.InvalidState):
         session.cancel()
 

@@ -1658,13 +1658,20 @@ public func FfiConverterTypeHttpTransport_lower(_ value: HttpTransport) -> UInt6
 
 
 /**
- * One running journey. Thread-safe: every method takes `&self`. `advance()` **blocks** while
- * the journey's requests run (each bounded by the client's timeouts); `cancel()` from another
- * thread ends a running `advance()` at once. Every other method returns at once.
+ * One running journey. Thread-safe: every method takes `&self`.
  *
- * Loop: `advance()` → answer the prompt with the matching method → `advance()` … until `Done`
- * or `Failed`. A method that is not valid for the current prompt raises
- * `AgenticError.InvalidState` and changes nothing.
+ * Loop: `advance()` once, then answer each prompt with the matching method — every answer
+ * returns the next step (a prompt, `Done` or `Failed`) — until `Done` or `Failed`. One call
+ * per step, so one crossing of the FFI per step. `advance()` again returns the current step
+ * without doing anything (after `resume_*`, or to read it again).
+ *
+ * `advance()` and the answers **block** while the journey's requests run (each bounded by the
+ * client's timeouts); `cancel()` from another thread ends them at once. `kind()`,
+ * `checkpoint()` and `cancel()` return at once.
+ *
+ * An answer that is not valid for the current prompt raises `AgenticError.InvalidState`, a
+ * malformed one `InvalidInput`; either changes nothing. Once an answer is taken, its errors
+ * are those of `advance()`.
  */
 public protocol JourneySessionProtocol: AnyObject, Sendable {
     
@@ -1699,17 +1706,18 @@ public protocol JourneySessionProtocol: AnyObject, Sendable {
      * Answers `EnterOtp` or `CompleteStepUp`: back to the method list.
      *
      * # Errors
-     * `InvalidState`.
+     * `InvalidState`; then those of `advance()`.
      */
-    func chooseAnotherMethod() throws 
+    func chooseAnotherMethod() throws  -> SessionStep
     
     /**
      * Answers `ChooseStepUp` with an offered method's identifier.
      *
      * # Errors
-     * `InvalidInput` for an identifier that was not offered; `InvalidState`.
+     * `InvalidInput` for an identifier that was not offered; `InvalidState`; then those of
+     * `advance()`.
      */
-    func chooseStepUp(identifier: String) throws 
+    func chooseStepUp(identifier: String) throws  -> SessionStep
     
     /**
      * Which journey this is.
@@ -1720,67 +1728,67 @@ public protocol JourneySessionProtocol: AnyObject, Sendable {
      * The Visa popup or web view was closed before it answered.
      *
      * # Errors
-     * `InvalidState`.
+     * `InvalidState`; then those of `advance()`.
      */
-    func pageClosed() throws 
+    func pageClosed() throws  -> SessionStep
     
     /**
      * Answers `ConfirmUnknownOutcome` (when `can_reconcile`): ask the provider what happened.
      *
      * # Errors
-     * `InvalidState`.
+     * `InvalidState`; then those of `advance()`.
      */
-    func reconcile() throws 
+    func reconcile() throws  -> SessionStep
     
     /**
      * Answers `Redirect`: the user is back from the bank page.
      *
      * # Errors
-     * `InvalidState`.
+     * `InvalidState`; then those of `advance()`.
      */
-    func redirectCompleted() throws 
+    func redirectCompleted() throws  -> SessionStep
     
     /**
      * Answers `ConfirmUnknownOutcome`: send the call again with the same reference ids (the
      * user accepted that it may run twice).
      *
      * # Errors
-     * `InvalidState`.
+     * `InvalidState`; then those of `advance()`.
      */
-    func resendAfterUnknownOutcome() throws 
+    func resendAfterUnknownOutcome() throws  -> SessionStep
     
     /**
      * Answers `EnterOtp`: send the OTP again (while `resends_left > 0`).
      *
      * # Errors
-     * `InvalidState`.
+     * `InvalidState`; then those of `advance()`.
      */
-    func resendOtp() throws 
+    func resendOtp() throws  -> SessionStep
     
     /**
      * Answers `CompleteStepUp`: the out-of-band method is done.
      *
      * # Errors
-     * `InvalidState`.
+     * `InvalidState`; then those of `advance()`.
      */
-    func stepUpCompleted() throws 
+    func stepUpCompleted() throws  -> SessionStep
     
     /**
      * Answers `CompleteStepUp` (Visa Acceptance, issuer app) with the code the issuer's app
      * showed.
      *
      * # Errors
-     * `InvalidInput` for `issuerAuthCode`; `InvalidState`.
+     * `InvalidInput` for `issuerAuthCode`; `InvalidState`; then those of `advance()`.
      */
-    func submitIssuerAuthCode(code: String) throws 
+    func submitIssuerAuthCode(code: String) throws  -> SessionStep
     
     /**
-     * Answers `EnterOtp` with the code the user typed.
+     * Answers `EnterOtp` with the code the user typed; returns the next step.
      *
      * # Errors
-     * `InvalidInput` for `otp` (4–8 digits); `InvalidState`.
+     * `InvalidInput` for `otp` (4–8 digits); `InvalidState`; then those of `advance()`.
      */
-    func submitOtp(otp: String) throws 
+    func submitOtp(otp: String) throws  -> SessionStep
     
     /**
      * Relays a message the Visa page posted (`event.data` as JSON text) with the origin the
@@ -1788,28 +1796,36 @@ public protocol JourneySessionProtocol: AnyObject, Sendable {
      *
      * # Errors
      * `PageMessageRefused` (another origin, not a protocol message: ignore it and keep
-     * relaying); `InvalidState`.
+     * relaying); `InvalidState`; then those of `advance()`.
      */
-    func visaMessage(json: String, origin: String) throws 
+    func visaMessage(json: String, origin: String) throws  -> SessionStep
     
     /**
      * Answers `ProvideVisaSession` when the app ran the Visa page itself: the session's
      * `secureToken` and the page's `browserData` (JSON object text).
      *
      * # Errors
-     * `InvalidInput` for `secureToken` or `browserData`; `InvalidState`.
+     * `InvalidInput` for `secureToken` or `browserData`; `InvalidState`; then those of
+     * `advance()`.
      */
-    func visaSession(secureToken: String, browserDataJson: String) throws 
+    func visaSession(secureToken: String, browserDataJson: String) throws  -> SessionStep
     
 }
 /**
- * One running journey. Thread-safe: every method takes `&self`. `advance()` **blocks** while
- * the journey's requests run (each bounded by the client's timeouts); `cancel()` from another
- * thread ends a running `advance()` at once. Every other method returns at once.
+ * One running journey. Thread-safe: every method takes `&self`.
  *
- * Loop: `advance()` → answer the prompt with the matching method → `advance()` … until `Done`
- * or `Failed`. A method that is not valid for the current prompt raises
- * `AgenticError.InvalidState` and changes nothing.
+ * Loop: `advance()` once, then answer each prompt with the matching method — every answer
+ * returns the next step (a prompt, `Done` or `Failed`) — until `Done` or `Failed`. One call
+ * per step, so one crossing of the FFI per step. `advance()` again returns the current step
+ * without doing anything (after `resume_*`, or to read it again).
+ *
+ * `advance()` and the answers **block** while the journey's requests run (each bounded by the
+ * client's timeouts); `cancel()` from another thread ends them at once. `kind()`,
+ * `checkpoint()` and `cancel()` return at once.
+ *
+ * An answer that is not valid for the current prompt raises `AgenticError.InvalidState`, a
+ * malformed one `InvalidInput`; either changes nothing. Once an answer is taken, its errors
+ * are those of `advance()`.
  */
 open class JourneySession: JourneySessionProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1915,29 +1931,32 @@ open func checkpoint() -> String  {
      * Answers `EnterOtp` or `CompleteStepUp`: back to the method list.
      *
      * # Errors
-     * `InvalidState`.
+     * `InvalidState`; then those of `advance()`.
      */
-open func chooseAnotherMethod()throws   {try rustCallWithError(FfiConverterTypeAgenticError_lift) {
+open func chooseAnotherMethod()throws  -> SessionStep  {
+    return try  FfiConverterTypeSessionStep_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_journeysession_choose_another_method(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
-}
+})
 }
     
     /**
      * Answers `ChooseStepUp` with an offered method's identifier.
      *
      * # Errors
-     * `InvalidInput` for an identifier that was not offered; `InvalidState`.
+     * `InvalidInput` for an identifier that was not offered; `InvalidState`; then those of
+     * `advance()`.
      */
-open func chooseStepUp(identifier: String)throws   {try rustCallWithError(FfiConverterTypeAgenticError_lift) {
+open func chooseStepUp(identifier: String)throws  -> SessionStep  {
+    return try  FfiConverterTypeSessionStep_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_journeysession_choose_step_up(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(identifier),uniffiCallStatus
     )
-}
+})
 }
     
     /**
@@ -1956,42 +1975,45 @@ open func kind() -> JourneyKind  {
      * The Visa popup or web view was closed before it answered.
      *
      * # Errors
-     * `InvalidState`.
+     * `InvalidState`; then those of `advance()`.
      */
-open func pageClosed()throws   {try rustCallWithError(FfiConverterTypeAgenticError_lift) {
+open func pageClosed()throws  -> SessionStep  {
+    return try  FfiConverterTypeSessionStep_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_journeysession_page_closed(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
-}
+})
 }
     
     /**
      * Answers `ConfirmUnknownOutcome` (when `can_reconcile`): ask the provider what happened.
      *
      * # Errors
-     * `InvalidState`.
+     * `InvalidState`; then those of `advance()`.
      */
-open func reconcile()throws   {try rustCallWithError(FfiConverterTypeAgenticError_lift) {
+open func reconcile()throws  -> SessionStep  {
+    return try  FfiConverterTypeSessionStep_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_journeysession_reconcile(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
-}
+})
 }
     
     /**
      * Answers `Redirect`: the user is back from the bank page.
      *
      * # Errors
-     * `InvalidState`.
+     * `InvalidState`; then those of `advance()`.
      */
-open func redirectCompleted()throws   {try rustCallWithError(FfiConverterTypeAgenticError_lift) {
+open func redirectCompleted()throws  -> SessionStep  {
+    return try  FfiConverterTypeSessionStep_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_journeysession_redirect_completed(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
-}
+})
 }
     
     /**
@@ -1999,42 +2021,45 @@ open func redirectCompleted()throws   {try rustCallWithError(FfiConverterTypeAge
      * user accepted that it may run twice).
      *
      * # Errors
-     * `InvalidState`.
+     * `InvalidState`; then those of `advance()`.
      */
-open func resendAfterUnknownOutcome()throws   {try rustCallWithError(FfiConverterTypeAgenticError_lift) {
+open func resendAfterUnknownOutcome()throws  -> SessionStep  {
+    return try  FfiConverterTypeSessionStep_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_journeysession_resend_after_unknown_outcome(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
-}
+})
 }
     
     /**
      * Answers `EnterOtp`: send the OTP again (while `resends_left > 0`).
      *
      * # Errors
-     * `InvalidState`.
+     * `InvalidState`; then those of `advance()`.
      */
-open func resendOtp()throws   {try rustCallWithError(FfiConverterTypeAgenticError_lift) {
+open func resendOtp()throws  -> SessionStep  {
+    return try  FfiConverterTypeSessionStep_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_journeysession_resend_otp(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
-}
+})
 }
     
     /**
      * Answers `CompleteStepUp`: the out-of-band method is done.
      *
      * # Errors
-     * `InvalidState`.
+     * `InvalidState`; then those of `advance()`.
      */
-open func stepUpCompleted()throws   {try rustCallWithError(FfiConverterTypeAgenticError_lift) {
+open func stepUpCompleted()throws  -> SessionStep  {
+    return try  FfiConverterTypeSessionStep_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_journeysession_step_up_completed(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
-}
+})
 }
     
     /**
@@ -2042,30 +2067,32 @@ open func stepUpCompleted()throws   {try rustCallWithError(FfiConverterTypeAgent
      * showed.
      *
      * # Errors
-     * `InvalidInput` for `issuerAuthCode`; `InvalidState`.
+     * `InvalidInput` for `issuerAuthCode`; `InvalidState`; then those of `advance()`.
      */
-open func submitIssuerAuthCode(code: String)throws   {try rustCallWithError(FfiConverterTypeAgenticError_lift) {
+open func submitIssuerAuthCode(code: String)throws  -> SessionStep  {
+    return try  FfiConverterTypeSessionStep_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_journeysession_submit_issuer_auth_code(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(code),uniffiCallStatus
     )
-}
+})
 }
     
     /**
-     * Answers `EnterOtp` with the code the user typed.
+     * Answers `EnterOtp` with the code the user typed; returns the next step.
      *
      * # Errors
-     * `InvalidInput` for `otp` (4–8 digits); `InvalidState`.
+     * `InvalidInput` for `otp` (4–8 digits); `InvalidState`; then those of `advance()`.
      */
-open func submitOtp(otp: String)throws   {try rustCallWithError(FfiConverterTypeAgenticError_lift) {
+open func submitOtp(otp: String)throws  -> SessionStep  {
+    return try  FfiConverterTypeSessionStep_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_journeysession_submit_otp(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(otp),uniffiCallStatus
     )
-}
+})
 }
     
     /**
@@ -2074,16 +2101,17 @@ open func submitOtp(otp: String)throws   {try rustCallWithError(FfiConverterType
      *
      * # Errors
      * `PageMessageRefused` (another origin, not a protocol message: ignore it and keep
-     * relaying); `InvalidState`.
+     * relaying); `InvalidState`; then those of `advance()`.
      */
-open func visaMessage(json: String, origin: String)throws   {try rustCallWithError(FfiConverterTypeAgenticError_lift) {
+open func visaMessage(json: String, origin: String)throws  -> SessionStep  {
+    return try  FfiConverterTypeSessionStep_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_journeysession_visa_message(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(json),
         FfiConverterString.lower(origin),uniffiCallStatus
     )
-}
+})
 }
     
     /**
@@ -2091,16 +2119,18 @@ open func visaMessage(json: String, origin: String)throws   {try rustCallWithErr
      * `secureToken` and the page's `browserData` (JSON object text).
      *
      * # Errors
-     * `InvalidInput` for `secureToken` or `browserData`; `InvalidState`.
+     * `InvalidInput` for `secureToken` or `browserData`; `InvalidState`; then those of
+     * `advance()`.
      */
-open func visaSession(secureToken: String, browserDataJson: String)throws   {try rustCallWithError(FfiConverterTypeAgenticError_lift) {
+open func visaSession(secureToken: String, browserDataJson: String)throws  -> SessionStep  {
+    return try  FfiConverterTypeSessionStep_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_journeysession_visa_session(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(secureToken),
         FfiConverterString.lower(browserDataJson),uniffiCallStatus
     )
-}
+})
 }
     
 
@@ -6318,43 +6348,43 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agentic_checksum_method_journeysession_checkpoint() != 24739) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_journeysession_choose_another_method() != 7444) {
+    if (uniffi_agentic_checksum_method_journeysession_choose_another_method() != 36524) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_journeysession_choose_step_up() != 45033) {
+    if (uniffi_agentic_checksum_method_journeysession_choose_step_up() != 47506) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agentic_checksum_method_journeysession_kind() != 63620) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_journeysession_page_closed() != 46427) {
+    if (uniffi_agentic_checksum_method_journeysession_page_closed() != 12444) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_journeysession_reconcile() != 43710) {
+    if (uniffi_agentic_checksum_method_journeysession_reconcile() != 62817) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_journeysession_redirect_completed() != 22) {
+    if (uniffi_agentic_checksum_method_journeysession_redirect_completed() != 33811) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_journeysession_resend_after_unknown_outcome() != 21354) {
+    if (uniffi_agentic_checksum_method_journeysession_resend_after_unknown_outcome() != 50137) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_journeysession_resend_otp() != 10789) {
+    if (uniffi_agentic_checksum_method_journeysession_resend_otp() != 56183) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_journeysession_step_up_completed() != 15074) {
+    if (uniffi_agentic_checksum_method_journeysession_step_up_completed() != 34861) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_journeysession_submit_issuer_auth_code() != 5871) {
+    if (uniffi_agentic_checksum_method_journeysession_submit_issuer_auth_code() != 62128) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_journeysession_submit_otp() != 18084) {
+    if (uniffi_agentic_checksum_method_journeysession_submit_otp() != 35248) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_journeysession_visa_message() != 22561) {
+    if (uniffi_agentic_checksum_method_journeysession_visa_message() != 62748) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_journeysession_visa_session() != 8488) {
+    if (uniffi_agentic_checksum_method_journeysession_visa_session() != 21853) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agentic_checksum_method_httprequest_body() != 43322) {

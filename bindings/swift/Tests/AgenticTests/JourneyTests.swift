@@ -103,12 +103,15 @@ final class JourneyTests: XCTestCase {
         guard case .prompt(.enterOtp) = try session.advance() else {
             return XCTFail("expected EnterOtp")
         }
-        try session.submitOtp(otp: Magic.wrongOtp)
-        guard case let .prompt(.enterOtp(_, _, _, lastAttemptFailed, _)) = try session.advance()
-        else {
+        // The answer runs on and returns the next step; advance() returns it again.
+        let retry = try session.submitOtp(otp: Magic.wrongOtp)
+        guard case let .prompt(.enterOtp(_, _, _, lastAttemptFailed, _)) = retry else {
             return XCTFail("expected EnterOtp again")
         }
         XCTAssertTrue(lastAttemptFailed)
+        guard case .prompt(.enterOtp(_, _, _, true, _)) = try session.advance() else {
+            return XCTFail("expected the same EnterOtp from advance()")
+        }
         try session.cancel()
         guard case .failed(.cancelled) = try session.advance() else {
             return XCTFail("expected Cancelled")
@@ -367,15 +370,17 @@ final class Pilot {
         secret(Magic.cardNativeOtp)
     }
 
-    /// Advances and answers until the journey ends; returns its last step.
+    /// Advances once, then answers (each answer returns the next step) until the journey ends;
+    /// returns its last step.
     func run(_ session: JourneySession, maxPrompts: Int = 30) throws -> SessionStep {
+        var next = try session.advance()
         for _ in 0..<maxPrompts {
-            let step = try session.advance()
+            let step = next
             texts.append(("a step", String(describing: step)))
             texts.append(("a checkpoint", session.checkpoint()))
             switch step {
             case let .prompt(prompt):
-                try answer(session, prompt)
+                next = try answer(session, prompt)
             case let .done(outcome):
                 observe(outcome)
                 return step
@@ -422,8 +427,8 @@ final class Pilot {
         texts.append(("the outcome", String(describing: outcome)))
     }
 
-    /// Answers one prompt as the app would.
-    private func answer(_ session: JourneySession, _ prompt: PromptView) throws {
+    /// Answers one prompt as the app would; returns the step the answer ran on to.
+    private func answer(_ session: JourneySession, _ prompt: PromptView) throws -> SessionStep {
         switch prompt {
         case let .provideVisaSession(_, messageToPost):
             prompts.append("ProvideVisaSession")
@@ -431,11 +436,11 @@ final class Pilot {
                 XCTAssertEqual(message.messageType(), "CREATE_AUTH_SESSION")
                 let reply = try sandbox.pageSession(message.json())
                 secret(Sandbox.jsonString(reply, key: "secureToken"))
-                try session.visaMessage(json: reply, origin: sandbox.origin)
+                return try session.visaMessage(json: reply, origin: sandbox.origin)
             } else {
                 // The page loaded: it posts AUTH_READY.
                 let ready = "{\"type\":\"AUTH_READY\",\"requestID\":\"\(unique("ready"))\"}"
-                try session.visaMessage(json: ready, origin: sandbox.origin)
+                return try session.visaMessage(json: ready, origin: sandbox.origin)
             }
         case let .chooseStepUp(methods):
             prompts.append("ChooseStepUp")
@@ -444,25 +449,25 @@ final class Pilot {
             guard let chosen = otpMethod else {
                 throw SandboxError("no OTP method offered: \(methods)")
             }
-            try session.chooseStepUp(identifier: chosen.identifier)
+            return try session.chooseStepUp(identifier: chosen.identifier)
         case .enterOtp:
             prompts.append("EnterOtp")
-            try session.submitOtp(otp: Magic.rightOtp)
+            return try session.submitOtp(otp: Magic.rightOtp)
         case .completeStepUp:
             prompts.append("CompleteStepUp")
-            try session.stepUpCompleted()
+            return try session.stepUpCompleted()
         case let .passkeyCeremony(messageToPost, _, _, action):
             prompts.append("PasskeyCeremony(\(Pilot.name(action)))")
             let authenticate = messageToPost.json()
             secret(Sandbox.jsonString(authenticate, key: "payload"))
             let reply = try sandbox.pageCeremony(authenticate)
             secret(Sandbox.jsonString(reply, key: "fidoBlob"))
-            try session.visaMessage(json: reply, origin: sandbox.origin)
+            return try session.visaMessage(json: reply, origin: sandbox.origin)
         case let .redirect(url):
             prompts.append("Redirect")
             XCTAssertEqual(try sandbox.visit(url), 200)
             bankPagesVisited += 1
-            try session.redirectCompleted()
+            return try session.redirectCompleted()
         case let .confirmUnknownOutcome(operation, _):
             throw SandboxError("unexpected unknown outcome of \(operation)")
         }

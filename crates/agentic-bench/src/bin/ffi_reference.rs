@@ -9,7 +9,7 @@
 //!   recording (format below).
 //! - `ffi_reference replay <file> [--quick]`: the reference timing. Drives every recorded
 //!   journey again and again through the same Rust API with a Rust replay transport, and prints
-//!   one line per journey, `journey <name> <advance() calls> <responses> <median ns per
+//!   one line per journey, `journey <name> <steps> <responses> <median ns per
 //!   journey>`, then `bare <ns>`, the time of a bare `sdk_version()` call from Rust. The Kotlin
 //!   and Python benchmarks print the same lines.
 //!
@@ -38,7 +38,7 @@
 //!                                        answers it; a prompt with a message to post has it
 //!                                        read (`message_to_post.json()`) before the answer
 //! response <status> <body> [<header name> <header value>]…
-//! end <outcome> <steps>                  the end (snake case) and the number of advance() calls
+//! end <outcome> <steps>                  the end (snake case) and the number of steps
 //! ```
 //!
 //! The names (`prompt`, `call`, `kind`, `outcome`) are plain words, not base64.
@@ -117,7 +117,7 @@ struct Journey {
     steps: Vec<Step>,
     responses: Arc<Vec<Recorded>>,
     outcome: String,
-    advances: usize,
+    step_count: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -174,7 +174,7 @@ impl Recording {
                 }
                 out.push('\n');
             }
-            out.push_str(&format!("end {} {}\n", journey.outcome, journey.advances));
+            out.push_str(&format!("end {} {}\n", journey.outcome, journey.step_count));
         }
         out
     }
@@ -225,11 +225,11 @@ impl Recording {
                         body: unb64(body)?,
                     });
                 }
-                (["end", outcome, advances], Some(journey)) => {
+                (["end", outcome, step_count], Some(journey)) => {
                     journey.outcome = (*outcome).to_owned();
-                    journey.advances = advances
+                    journey.step_count = step_count
                         .parse()
-                        .map_err(|_| format!("bad step count {advances}"))?;
+                        .map_err(|_| format!("bad step count {step_count}"))?;
                 }
                 _ => return Err(format!("unexpected line: {line}")),
             }
@@ -527,7 +527,8 @@ fn message_json(prompt: &PromptView) -> Option<String> {
     }
 }
 
-fn answer(session: &JourneySession, step: &Step) -> Fallible<()> {
+/// Gives the recorded answer; returns the step it ran on to.
+fn answer(session: &JourneySession, step: &Step) -> Fallible<SessionStep> {
     let arg = |index: usize| {
         step.args
             .get(index)
@@ -546,14 +547,14 @@ fn answer(session: &JourneySession, step: &Step) -> Fallible<()> {
     result.map_err(|e| format!("{}: {e}", step.call))
 }
 
-/// One replayed journey, as every host does it. Returns the number of `advance()` calls.
+/// One replayed journey, as every host does it. Returns the number of steps (calls that
+/// returned a `SessionStep`: `advance()` once, then one answer per prompt).
 fn drive(client: &AgenticClient, journey: &Journey) -> Fallible<usize> {
     let session = start(client, journey)?;
     let mut steps = journey.steps.iter();
-    let mut advances = 0;
+    let mut step = session.advance().map_err(|e| format!("advance: {e}"))?;
+    let mut step_count = 1;
     loop {
-        let step = session.advance().map_err(|e| format!("advance: {e}"))?;
-        advances += 1;
         match step {
             SessionStep::Prompt { prompt } => {
                 let answer_step = steps
@@ -567,13 +568,14 @@ fn drive(client: &AgenticClient, journey: &Journey) -> Fallible<usize> {
                     ));
                 }
                 let _posted = message_json(&prompt);
-                answer(&session, answer_step)?;
+                step = answer(&session, answer_step)?;
+                step_count += 1;
             }
             SessionStep::Done { outcome } => {
                 if outcome_name(&outcome) != journey.outcome {
                     return Err(format!("ended {}", outcome_name(&outcome)));
                 }
-                return Ok(advances);
+                return Ok(step_count);
             }
             SessionStep::Failed { failure } => return Err(format!("failed: {failure:?}")),
         }
@@ -653,15 +655,16 @@ fn record_one(
     transport.take();
     let session = start(client, &journey)?;
     let mut token = None;
+    let mut next = session
+        .advance()
+        .map_err(|e| format!("{}: advance: {e}", journey.name))?;
+    journey.step_count = 1;
     for _ in 0..30 {
-        journey.advances += 1;
-        match session
-            .advance()
-            .map_err(|e| format!("{}: advance: {e}", journey.name))?
-        {
+        match next {
             SessionStep::Prompt { prompt } => {
                 let step = live_answer(sandbox, &prompt, &mut otps)?;
-                answer(&session, &step)?;
+                next = answer(&session, &step)?;
+                journey.step_count += 1;
                 journey.steps.push(step);
             }
             SessionStep::Done { outcome } => {
@@ -822,7 +825,7 @@ fn record(file: &str) -> Fallible<()> {
     let offline = client(&settings, replay.clone())?;
     for journey in &journeys {
         replay.load(&journey.responses);
-        let advances = drive(&offline, journey).map_err(|e| {
+        let step_count = drive(&offline, journey).map_err(|e| {
             format!(
                 "{} does not replay: {e} (after {} of {} responses)",
                 journey.name,
@@ -830,13 +833,13 @@ fn record(file: &str) -> Fallible<()> {
                 journey.responses.len()
             )
         })?;
-        if advances != journey.advances
+        if step_count != journey.step_count
             || replay.used() != (journey.responses.len(), journey.responses.len())
         {
             return Err(format!(
-                "{} replays differently: {advances} advances ({} live), {:?} responses used",
+                "{} replays differently: {step_count} steps ({} live), {:?} responses used",
                 journey.name,
-                journey.advances,
+                journey.step_count,
                 replay.used()
             ));
         }
@@ -845,9 +848,9 @@ fn record(file: &str) -> Fallible<()> {
     std::fs::write(file, recording.write()).map_err(|e| format!("{file}: {e}"))?;
     for journey in &recording.journeys {
         eprintln!(
-            "ffi_reference: recorded {}: {} advance() calls, {} responses, ends {}",
+            "ffi_reference: recorded {}: {} steps, {} responses, ends {}",
             journey.name,
-            journey.advances,
+            journey.step_count,
             journey.responses.len(),
             journey.outcome
         );
@@ -917,17 +920,17 @@ fn replay(file: &str, quick: bool) -> Fallible<()> {
     for journey in &recording.journeys {
         let ns = measure(&plan, || {
             transport.load(&journey.responses);
-            let advances = drive(&client, journey)?;
-            if advances == journey.advances {
+            let step_count = drive(&client, journey)?;
+            if step_count == journey.step_count {
                 Ok(())
             } else {
-                Err(format!("{}: {advances} advance() calls", journey.name))
+                Err(format!("{}: {step_count} steps", journey.name))
             }
         })?;
         out.push_str(&format!(
             "journey {} {} {} {ns:.0}\n",
             journey.name,
-            journey.advances,
+            journey.step_count,
             journey.responses.len()
         ));
     }
@@ -1106,10 +1109,9 @@ impl Live {
         let session = start(&self.client, &journey)?;
         let mut admin = Duration::ZERO;
         let mut otps = 0;
-        let mut steps = 0;
+        let mut step = session.advance().map_err(|e| format!("advance: {e}"))?;
+        let mut steps = 1;
         loop {
-            let step = session.advance().map_err(|e| format!("advance: {e}"))?;
-            steps += 1;
             let prompt = match step {
                 SessionStep::Prompt { prompt } => prompt,
                 SessionStep::Done { outcome } => {
@@ -1162,7 +1164,8 @@ impl Live {
                 }
                 other => return Err(format!("unexpected prompt {}", prompt_name(other))),
             };
-            answered.map_err(|e| format!("{}: {e}", journey.name))?;
+            step = answered.map_err(|e| format!("{}: {e}", journey.name))?;
+            steps += 1;
         }
     }
 }
@@ -1202,7 +1205,7 @@ fn live_client(settings: &BTreeMap<String, String>) -> Fallible<Arc<AgenticClien
 /// `param` lines of the recording format, then `ready`), enrolls once (the purchase's token),
 /// then answers, line by line on standard input:
 ///
-/// - `run <journey> <n>`: runs the journey `n` times and prints `ran <journey> <advance() calls
+/// - `run <journey> <n>`: runs the journey `n` times and prints `ran <journey> <steps
 ///   in all> <ns in all>` (the page's admin calls left out);
 ///
 /// until standard input closes. Every run is a new order (or token) on the sandbox.

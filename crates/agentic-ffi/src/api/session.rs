@@ -7,13 +7,20 @@ use crate::engine::{self, Secret, json};
 use crate::error::AgenticError;
 use crate::panic::guard;
 
-/// One running journey. Thread-safe: every method takes `&self`. `advance()` **blocks** while
-/// the journey's requests run (each bounded by the client's timeouts); `cancel()` from another
-/// thread ends a running `advance()` at once. Every other method returns at once.
+/// One running journey. Thread-safe: every method takes `&self`.
 ///
-/// Loop: `advance()` → answer the prompt with the matching method → `advance()` … until `Done`
-/// or `Failed`. A method that is not valid for the current prompt raises
-/// `AgenticError.InvalidState` and changes nothing.
+/// Loop: `advance()` once, then answer each prompt with the matching method — every answer
+/// returns the next step (a prompt, `Done` or `Failed`) — until `Done` or `Failed`. One call
+/// per step, so one crossing of the FFI per step. `advance()` again returns the current step
+/// without doing anything (after `resume_*`, or to read it again).
+///
+/// `advance()` and the answers **block** while the journey's requests run (each bounded by the
+/// client's timeouts); `cancel()` from another thread ends them at once. `kind()`,
+/// `checkpoint()` and `cancel()` return at once.
+///
+/// An answer that is not valid for the current prompt raises `AgenticError.InvalidState`, a
+/// malformed one `InvalidInput`; either changes nothing. Once an answer is taken, its errors
+/// are those of `advance()`.
 #[derive(Debug, uniffi::Object)]
 pub struct JourneySession {
     session: engine::Session,
@@ -24,11 +31,16 @@ impl JourneySession {
         Self { session }
     }
 
-    fn submit(
+    /// Gives the journey the answer, then runs it to its next step as `advance()` does: one
+    /// crossing of the FFI per step instead of two.
+    fn answer(
         &self,
         input: impl FnOnce() -> Result<Input, AgenticError>,
-    ) -> Result<(), AgenticError> {
-        guard(|| self.session.submit(input()?))
+    ) -> Result<SessionStep, AgenticError> {
+        guard(|| {
+            self.session.submit(input()?)?;
+            self.session.advance().map(SessionStep::from)
+        })
     }
 }
 
@@ -51,45 +63,46 @@ impl JourneySession {
         guard(|| self.session.advance().map(SessionStep::from))
     }
 
-    /// Answers `EnterOtp` with the code the user typed.
+    /// Answers `EnterOtp` with the code the user typed; returns the next step.
     ///
     /// # Errors
-    /// `InvalidInput` for `otp` (4–8 digits); `InvalidState`.
-    pub fn submit_otp(&self, otp: String) -> Result<(), AgenticError> {
-        self.submit(|| Ok(Input::Otp(Secret::new(otp).otp()?)))
+    /// `InvalidInput` for `otp` (4–8 digits); `InvalidState`; then those of `advance()`.
+    pub fn submit_otp(&self, otp: String) -> Result<SessionStep, AgenticError> {
+        self.answer(|| Ok(Input::Otp(Secret::new(otp).otp()?)))
     }
 
     /// Answers `EnterOtp`: send the OTP again (while `resends_left > 0`).
     ///
     /// # Errors
-    /// `InvalidState`.
-    pub fn resend_otp(&self) -> Result<(), AgenticError> {
-        self.submit(|| Ok(Input::ResendOtp))
+    /// `InvalidState`; then those of `advance()`.
+    pub fn resend_otp(&self) -> Result<SessionStep, AgenticError> {
+        self.answer(|| Ok(Input::ResendOtp))
     }
 
     /// Answers `ChooseStepUp` with an offered method's identifier.
     ///
     /// # Errors
-    /// `InvalidInput` for an identifier that was not offered; `InvalidState`.
-    pub fn choose_step_up(&self, identifier: String) -> Result<(), AgenticError> {
-        self.submit(|| Ok(Input::ChooseStepUp { identifier }))
+    /// `InvalidInput` for an identifier that was not offered; `InvalidState`; then those of
+    /// `advance()`.
+    pub fn choose_step_up(&self, identifier: String) -> Result<SessionStep, AgenticError> {
+        self.answer(|| Ok(Input::ChooseStepUp { identifier }))
     }
 
     /// Answers `EnterOtp` or `CompleteStepUp`: back to the method list.
     ///
     /// # Errors
-    /// `InvalidState`.
-    pub fn choose_another_method(&self) -> Result<(), AgenticError> {
-        self.submit(|| Ok(Input::ChooseAnotherMethod))
+    /// `InvalidState`; then those of `advance()`.
+    pub fn choose_another_method(&self) -> Result<SessionStep, AgenticError> {
+        self.answer(|| Ok(Input::ChooseAnotherMethod))
     }
 
     /// Answers `CompleteStepUp` (Visa Acceptance, issuer app) with the code the issuer's app
     /// showed.
     ///
     /// # Errors
-    /// `InvalidInput` for `issuerAuthCode`; `InvalidState`.
-    pub fn submit_issuer_auth_code(&self, code: String) -> Result<(), AgenticError> {
-        self.submit(|| Ok(Input::IssuerAuthCode(Secret::new(code).issuer_auth_code()?)))
+    /// `InvalidInput` for `issuerAuthCode`; `InvalidState`; then those of `advance()`.
+    pub fn submit_issuer_auth_code(&self, code: String) -> Result<SessionStep, AgenticError> {
+        self.answer(|| Ok(Input::IssuerAuthCode(Secret::new(code).issuer_auth_code()?)))
     }
 
     /// Relays a message the Visa page posted (`event.data` as JSON text) with the origin the
@@ -97,22 +110,23 @@ impl JourneySession {
     ///
     /// # Errors
     /// `PageMessageRefused` (another origin, not a protocol message: ignore it and keep
-    /// relaying); `InvalidState`.
-    pub fn visa_message(&self, json: String, origin: String) -> Result<(), AgenticError> {
-        self.submit(|| Ok(Input::VisaMessage { json, origin }))
+    /// relaying); `InvalidState`; then those of `advance()`.
+    pub fn visa_message(&self, json: String, origin: String) -> Result<SessionStep, AgenticError> {
+        self.answer(|| Ok(Input::VisaMessage { json, origin }))
     }
 
     /// Answers `ProvideVisaSession` when the app ran the Visa page itself: the session's
     /// `secureToken` and the page's `browserData` (JSON object text).
     ///
     /// # Errors
-    /// `InvalidInput` for `secureToken` or `browserData`; `InvalidState`.
+    /// `InvalidInput` for `secureToken` or `browserData`; `InvalidState`; then those of
+    /// `advance()`.
     pub fn visa_session(
         &self,
         secure_token: String,
         browser_data_json: String,
-    ) -> Result<(), AgenticError> {
-        self.submit(|| {
+    ) -> Result<SessionStep, AgenticError> {
+        self.answer(|| {
             let secure_token = Secret::new(secure_token).secure_token()?;
             let value = serde_json::from_slice(browser_data_json.as_bytes()).map_err(|_| {
                 AgenticError::InvalidInput {
@@ -130,42 +144,42 @@ impl JourneySession {
     /// The Visa popup or web view was closed before it answered.
     ///
     /// # Errors
-    /// `InvalidState`.
-    pub fn page_closed(&self) -> Result<(), AgenticError> {
-        self.submit(|| Ok(Input::PageClosed))
+    /// `InvalidState`; then those of `advance()`.
+    pub fn page_closed(&self) -> Result<SessionStep, AgenticError> {
+        self.answer(|| Ok(Input::PageClosed))
     }
 
     /// Answers `CompleteStepUp`: the out-of-band method is done.
     ///
     /// # Errors
-    /// `InvalidState`.
-    pub fn step_up_completed(&self) -> Result<(), AgenticError> {
-        self.submit(|| Ok(Input::StepUpCompleted))
+    /// `InvalidState`; then those of `advance()`.
+    pub fn step_up_completed(&self) -> Result<SessionStep, AgenticError> {
+        self.answer(|| Ok(Input::StepUpCompleted))
     }
 
     /// Answers `Redirect`: the user is back from the bank page.
     ///
     /// # Errors
-    /// `InvalidState`.
-    pub fn redirect_completed(&self) -> Result<(), AgenticError> {
-        self.submit(|| Ok(Input::RedirectCompleted))
+    /// `InvalidState`; then those of `advance()`.
+    pub fn redirect_completed(&self) -> Result<SessionStep, AgenticError> {
+        self.answer(|| Ok(Input::RedirectCompleted))
     }
 
     /// Answers `ConfirmUnknownOutcome` (when `can_reconcile`): ask the provider what happened.
     ///
     /// # Errors
-    /// `InvalidState`.
-    pub fn reconcile(&self) -> Result<(), AgenticError> {
-        self.submit(|| Ok(Input::Reconcile))
+    /// `InvalidState`; then those of `advance()`.
+    pub fn reconcile(&self) -> Result<SessionStep, AgenticError> {
+        self.answer(|| Ok(Input::Reconcile))
     }
 
     /// Answers `ConfirmUnknownOutcome`: send the call again with the same reference ids (the
     /// user accepted that it may run twice).
     ///
     /// # Errors
-    /// `InvalidState`.
-    pub fn resend_after_unknown_outcome(&self) -> Result<(), AgenticError> {
-        self.submit(|| Ok(Input::ResendAfterUnknownOutcome))
+    /// `InvalidState`; then those of `advance()`.
+    pub fn resend_after_unknown_outcome(&self) -> Result<SessionStep, AgenticError> {
+        self.answer(|| Ok(Input::ResendAfterUnknownOutcome))
     }
 
     /// Ends the journey, from any prompt or from another thread while `advance()` runs; the

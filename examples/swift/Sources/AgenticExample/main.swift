@@ -32,16 +32,18 @@ do {
         cardSecurityCode: "123"
     )
     print("agentic \(sdkVersion()): Direct OTP payment of 100.00 INR on \(sandbox)")
+    // advance() and every answer block while the SDK talks to the provider (never call them
+    // on the main thread of an app); each returns the next step.
+    var step = try session.advance()
     journey: while true {
-        // advance() blocks while the SDK talks to the provider: never call it on the main
-        // thread of an app.
-        switch try session.advance() {
+        switch step {
         case let .prompt(.enterOtp(attemptsLeft, _, _, _, _)):
             print("the bank sent an OTP (\(attemptsLeft) attempts left); entering the sandbox's")
-            try session.submitOtp(otp: "456789")
+            step = try session.submitOtp(otp: "456789")
         case let .prompt(other):
             print("this example does not handle \(other): cancelling")
             try session.cancel()
+            step = try session.advance()
         case let .done(.paid(orderId, _, status)):
             print("paid: order \(orderId), status \(status)")
             break journey

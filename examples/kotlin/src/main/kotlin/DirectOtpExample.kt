@@ -61,9 +61,11 @@ fun main(args: Array<String>) {
 
 /** Answers the journey's prompts until it ends; whether it was paid. */
 fun pay(session: JourneySession): Boolean {
+    // advance() and every answer block while the SDK talks to Juspay (call them off the UI
+    // thread); each returns the next step.
+    var step = session.advance()
     while (true) {
-        // advance() blocks while the SDK talks to Juspay: call it off the UI thread.
-        when (val step = session.advance()) {
+        step = when (step) {
             is SessionStep.Prompt -> when (val prompt = step.prompt) {
                 is PromptView.EnterOtp -> {
                     if (prompt.lastAttemptFailed) println("Wrong OTP, ${prompt.attemptsLeft} attempts left.")
@@ -76,9 +78,17 @@ fun pay(session: JourneySession): Boolean {
                 }
                 is PromptView.ConfirmUnknownOutcome -> {
                     println("No answer to ${prompt.operation}: asking Juspay what happened.")
-                    if (prompt.canReconcile) session.reconcile() else session.cancel()
+                    if (prompt.canReconcile) {
+                        session.reconcile()
+                    } else {
+                        session.cancel()
+                        session.advance()
+                    }
                 }
-                else -> session.cancel() // prompts of other journeys
+                else -> { // prompts of other journeys
+                    session.cancel()
+                    session.advance()
+                }
             }
             is SessionStep.Done -> {
                 val paid = step.outcome as OutcomeView.Paid

@@ -120,12 +120,13 @@ class ErrorTest {
                 Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
             ).use { session ->
                 pilot.runUntil(session) { it is PromptView.EnterOtp }
-                session.submitOtp(Magic.WRONG_OTP)
-                val retry = (session.advance() as SessionStep.Prompt).prompt as PromptView.EnterOtp
+                // The answer runs on and returns the next step; advance() returns it again.
+                val retry = (session.submitOtp(Magic.WRONG_OTP) as SessionStep.Prompt).prompt as PromptView.EnterOtp
                 assertTrue(retry.lastAttemptFailed)
                 assertEquals(2u, retry.attemptsLeft)
-                session.submitOtp(Magic.RIGHT_OTP)
-                assertEquals("CHARGED", ((session.advance() as SessionStep.Done).outcome as OutcomeView.Paid).status)
+                assertEquals(retry, (session.advance() as SessionStep.Prompt).prompt)
+                val done = session.submitOtp(Magic.RIGHT_OTP) as SessionStep.Done
+                assertEquals("CHARGED", (done.outcome as OutcomeView.Paid).status)
             }
         }
     }

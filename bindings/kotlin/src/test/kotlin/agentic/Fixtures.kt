@@ -216,14 +216,18 @@ class Pilot(
         canary.secret(Magic.CARD_3DS_FALLBACK)
     }
 
-    /** Advances and answers until the journey ends; every step goes through the canary. */
+    /**
+     * Advances once, then answers (each answer returns the next step) until the journey ends;
+     * every step goes through the canary.
+     */
     fun run(session: JourneySession, maxPrompts: Int = 30): End {
+        var next = session.advance()
         repeat(maxPrompts) {
-            val step = session.advance()
+            val step = next
             canary.text("a step", step.toString())
             canary.text("a checkpoint", session.checkpoint())
             when (step) {
-                is SessionStep.Prompt -> answer(session, step.prompt)
+                is SessionStep.Prompt -> next = answer(session, step.prompt)
                 is SessionStep.Done -> return End.Done(step.outcome).also { observe(step.outcome) }
                 is SessionStep.Failed -> return End.Failed(step.failure)
             }
@@ -237,11 +241,12 @@ class Pilot(
      * session's checkpoint taken there); fails the test if the journey ends first.
      */
     fun runUntil(session: JourneySession, stop: (PromptView) -> Boolean): PromptView {
+        var next = session.advance()
         repeat(30) {
-            val step = session.advance()
+            val step = next
             canary.text("a step", step.toString())
             when (step) {
-                is SessionStep.Prompt -> if (stop(step.prompt)) return step.prompt else answer(session, step.prompt)
+                is SessionStep.Prompt -> if (stop(step.prompt)) return step.prompt else next = answer(session, step.prompt)
                 else -> fail<Unit>("the journey ended before the prompt: $step")
             }
         }
@@ -270,8 +275,8 @@ class Pilot(
         }
     }
 
-    /** Answers one prompt as the app would. */
-    fun answer(session: JourneySession, prompt: PromptView) {
+    /** Answers one prompt as the app would; returns the step the answer ran on to. */
+    fun answer(session: JourneySession, prompt: PromptView): SessionStep =
         when (prompt) {
             is PromptView.ProvideVisaSession -> {
                 prompts += "ProvideVisaSession"
@@ -320,9 +325,9 @@ class Pilot(
             is PromptView.ConfirmUnknownOutcome -> {
                 prompts += "ConfirmUnknownOutcome(${prompt.operation})"
                 onUnknownOutcome(session, prompt)
+                session.advance()
             }
         }
-    }
 
     companion object {
         /** OTP by SMS when offered, else the first method that sends an OTP. */

@@ -13,7 +13,7 @@
 //   (crates/agentic-bench/src/bin/ffi_reference.rs documents the file) through an
 //   HttpTransport written in Kotlin that answers every request with the next recorded response
 //   from memory; `ffi_reference replay` times the identical drive in Rust. Prints `journey
-//   <name> <advance() calls> <responses> <median ns per journey>`, then `bare <median ns of
+//   <name> <steps> <responses> <median ns per journey>`, then `bare <median ns of
 //   sdkVersion()>`, then `op <name> <ns>` lines (single operations of the drive timed alone).
 package bench
 
@@ -57,7 +57,7 @@ class Journey(val name: String, val kind: String) {
     val steps = ArrayList<Step>()
     val responses = ArrayList<Recorded>()
     var outcome = ""
-    var advances = 0
+    var stepCount = 0
 }
 
 class Recording(val settings: Map<String, String>, val journeys: List<Journey>)
@@ -86,7 +86,7 @@ fun parseLines(path: String, lines: List<String>): Recording {
             }
             "end" -> {
                 journeys.last().outcome = fields[1]
-                journeys.last().advances = fields[2].toInt()
+                journeys.last().stepCount = fields[2].toInt()
             }
             else -> error("$path: unexpected line $line")
         }
@@ -190,9 +190,10 @@ private fun starter(client: AgenticClient, journey: Journey): () -> JourneySessi
     }
 }
 
-private fun answer(session: JourneySession, step: Step) {
+/** Gives the recorded answer; returns the step it ran on to. */
+private fun answer(session: JourneySession, step: Step): SessionStep {
     val a = step.args
-    when (step.call) {
+    return when (step.call) {
         "submit_otp" -> session.submitOtp(a[0])
         "choose_step_up" -> session.chooseStepUp(a[0])
         "visa_message" -> session.visaMessage(a[0], a[1])
@@ -211,13 +212,13 @@ private fun drive(
     keep: Boolean = false,
 ): JourneySession? {
     transport.load(journey.responses)
-    var count = 0
     val session = start()
+    var count = 1
     try {
         var next = 0
+        var step = session.advance()
         while (true) {
-            val step = session.advance()
-            count++
+            val current = step
             try {
                 when (step) {
                     is SessionStep.Prompt -> {
@@ -232,19 +233,20 @@ private fun drive(
                             is PromptView.PasskeyCeremony -> prompt.messageToPost.json()
                             else -> null
                         }
-                        answer(session, recorded)
+                        step = answer(session, recorded)
+                        count++
                     }
                     is SessionStep.Done -> break
                     is SessionStep.Failed -> error("${journey.name}: failed: ${step.failure}")
                 }
             } finally {
-                step.destroy()
+                current.destroy()
             }
         }
     } finally {
         if (!keep) session.close()
     }
-    check(count == journey.advances) { "${journey.name}: $count advance() calls, ${journey.advances} recorded" }
+    check(count == journey.stepCount) { "${journey.name}: $count steps, ${journey.stepCount} recorded" }
     return if (keep) session else null
 }
 
@@ -302,7 +304,7 @@ private fun clientFor(s: Map<String, String>, transport: HttpTransport?): Agenti
     )
 }
 
-/** One live run: advance() calls, ns without the page's admin calls, the end. */
+/** One live run: steps, ns without the page's admin calls, the end. */
 class LiveRun(val steps: Int, val ns: Long, val outcome: OutcomeView)
 
 /**
@@ -394,12 +396,12 @@ class Live(settings: Map<String, String>, journeys: List<Journey>) {
         val started = System.nanoTime()
         var admin = 0L
         var otps = 0
-        var steps = 0
         val session = start(journey, tag)
         try {
+            var step = session.advance()
+            var steps = 1
             while (true) {
-                val step = session.advance()
-                steps++
+                val current = step
                 when (step) {
                     is SessionStep.Done -> {
                         val ns = System.nanoTime() - started - admin
@@ -408,7 +410,7 @@ class Live(settings: Map<String, String>, journeys: List<Journey>) {
                     }
                     is SessionStep.Failed -> error("$name: failed: ${step.failure}")
                     is SessionStep.Prompt -> try {
-                        when (val prompt = step.prompt) {
+                        step = when (val prompt = step.prompt) {
                             is PromptView.ProvideVisaSession -> {
                                 val message = prompt.messageToPost
                                 if (message == null) {
@@ -439,8 +441,9 @@ class Live(settings: Map<String, String>, journeys: List<Journey>) {
                             }
                             else -> error("$name: unexpected prompt ${promptName(prompt)}")
                         }
+                        steps++
                     } finally {
-                        step.destroy()
+                        current.destroy()
                     }
                 }
             }
@@ -599,7 +602,7 @@ fun main(args: Array<String>) {
 
     val rows = recording.journeys.mapIndexed { i, journey ->
         val ns = measure(plan) { drive(transport, journey, starts[i]) }
-        "journey ${journey.name} ${journey.advances} ${journey.responses.size} ${String.format(Locale.ROOT, "%.0f", ns)}"
+        "journey ${journey.name} ${journey.stepCount} ${journey.responses.size} ${String.format(Locale.ROOT, "%.0f", ns)}"
     }
     val bare = measure(plan) { sink = sdkVersion() }
     println(rows.joinToString("\n"))
