@@ -79,7 +79,7 @@ pub fn run(args: &[String]) -> ExitCode {
     let mut sections = Vec::new();
     let mut failures = Vec::new();
     for (name, bench) in BENCHES {
-        if only.is_some_and(|part| !name.contains(part)) {
+        if only.is_some_and(|part| !name.to_lowercase().contains(&part.to_lowercase())) {
             continue;
         }
         eprintln!("xtask bench: {name}");
