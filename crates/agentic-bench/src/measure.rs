@@ -50,11 +50,15 @@ pub fn trip(env: &Env, side: Side, kind: Kind) -> Result<Trip, String> {
     let before = env.sandbox.counters();
     let calls = match side {
         Side::Sdk => {
-            let transport = UreqTransport::new(UreqTransportConfig { root_ca_pem: None })
-                .map_err(|e| e.to_string())?;
+            let config = scenario::client_config(env)?;
+            let transport = UreqTransport::new(UreqTransportConfig {
+                root_ca_pem: None,
+                timeouts: config.timeouts,
+            })
+            .map_err(|e| e.to_string())?;
             let capture = Capture::new(Arc::new(transport));
-            let client = Client::new(scenario::client_config(env)?, Arc::new(capture.clone()))
-                .map_err(|e| e.to_string())?;
+            let client =
+                Client::new(config, Arc::new(capture.clone())).map_err(|e| e.to_string())?;
             let outcome = scenario::measured_sdk_journey(env, &client, &mut host, kind)?;
             if !scenario::expected_end(kind, &outcome) {
                 return Err(format!("{} ended with {outcome:?}", kind.name()));

@@ -446,8 +446,11 @@ fn client(
         },
     )
     .map_err(usage)?;
-    let transport = UreqTransport::new(UreqTransportConfig { root_ca_pem: None })
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let transport = UreqTransport::new(UreqTransportConfig {
+        root_ca_pem: None,
+        timeouts: config.timeouts,
+    })
+    .map_err(|e| CliError::Failed(e.to_string()))?;
     let recorder = Recorder::new(Arc::new(transport));
     let client = Client::new(config, Arc::new(recorder.clone())).map_err(usage)?;
     Ok((client, recorder))

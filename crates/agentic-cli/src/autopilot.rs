@@ -241,8 +241,11 @@ impl Autopilot {
         let base_url = base_url.trim_end_matches('/').to_owned();
         let origin = VisaPageOrigin::custom(&base_url)
             .map_err(|e| AutopilotError::Setup(format!("base URL `{base_url}`: {e}")))?;
-        let transport = UreqTransport::new(UreqTransportConfig { root_ca_pem: None })
-            .map_err(|e| AutopilotError::Setup(e.to_string()))?;
+        let transport = UreqTransport::new(UreqTransportConfig {
+            root_ca_pem: None,
+            timeouts: PAGE_TIMEOUTS,
+        })
+        .map_err(|e| AutopilotError::Setup(e.to_string()))?;
         Ok(Self {
             base_url,
             origin,

@@ -583,8 +583,11 @@ pub fn sandbox_client_with(
     );
     let config =
         ClientConfig::new(Some(juspay), Some(visa), timeouts).map_err(|e| e.to_string())?;
-    let transport =
-        UreqTransport::new(UreqTransportConfig { root_ca_pem: None }).map_err(|e| e.to_string())?;
+    let transport = UreqTransport::new(UreqTransportConfig {
+        root_ca_pem: None,
+        timeouts,
+    })
+    .map_err(|e| e.to_string())?;
     let recorder = Recorder::new(Arc::new(transport));
     let client = Client::new(config, Arc::new(recorder.clone())).map_err(|e| e.to_string())?;
     Ok((client, recorder))

@@ -110,8 +110,11 @@ fn client_config(sandbox: &Sandbox, timeouts: Timeouts) -> ClientConfig {
 /// A client on `UreqTransport`, wrapped in the CLI's recording transport so a test can see
 /// every request the SDK sent.
 fn recorded_client(sandbox: &Sandbox, timeouts: Timeouts) -> (Client, Recorder) {
-    let transport =
-        UreqTransport::new(UreqTransportConfig { root_ca_pem: None }).expect("ureq transport");
+    let transport = UreqTransport::new(UreqTransportConfig {
+        root_ca_pem: None,
+        timeouts,
+    })
+    .expect("ureq transport");
     let recorder = Recorder::new(Arc::new(transport));
     let client =
         Client::new(client_config(sandbox, timeouts), Arc::new(recorder.clone())).expect("client");

@@ -31,14 +31,13 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use agentic_core::secret::SecretText;
-use agentic_core::secret::SigningSecret;
-use agentic_core::wire::Method;
+use agentic_core::secret::{ApiKey, SecretText, SigningSecret};
+use agentic_core::wire::{Body, Method};
 use agentic_core::{HttpRequest, Provider};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -96,44 +95,131 @@ pub fn prepare(
     now: SystemTime,
 ) -> Result<WireRequest, ConfigError> {
     config.validate()?;
-    prepare_validated(config, &BaseUrls::parse(config)?, request, now)
+    let (url, headers) = url_and_headers(config, &Prepared::new(config)?, request, now)?;
+    Ok(WireRequest {
+        method: request.method,
+        url,
+        headers,
+        body: Zeroizing::new(request.body.bytes().to_vec()),
+        operation: request.operation,
+    })
 }
 
-/// The base URLs of a configuration, parsed once: a [`crate::Client`] keeps them, so a send
-/// neither re-validates its (immutable, already validated) configuration nor re-parses them.
-#[derive(Debug, Clone)]
-pub(crate) struct BaseUrls {
-    juspay: Option<BaseUrl>,
-    visa_acceptance: Option<BaseUrl>,
+/// What every request of a configuration shares, computed once: a [`crate::Client`] keeps it,
+/// so a send neither re-validates its (immutable, already validated) configuration, nor
+/// re-parses its base URLs, nor re-encodes its Basic credential or re-decodes its signing key.
+/// Its `Debug` shows the base URLs only.
+pub(crate) struct Prepared {
+    juspay: Option<Base>,
+    visa_acceptance: Option<Base>,
+    /// `Basic base64(api_key + ":")` when Juspay authenticates with an API key.
+    juspay_basic: Option<SecretString>,
+    /// The Visa Acceptance HMAC key (the shared secret, base64-decoded; zeroized on drop).
+    visa_key: Option<Zeroizing<Vec<u8>>>,
 }
 
-impl BaseUrls {
-    /// Parses the base URL of every configured provider.
-    pub(crate) fn parse(config: &ClientConfig) -> Result<Self, ConfigError> {
+/// A parsed base URL and the start of every URL under it (`scheme://authority/prefix`).
+struct Base {
+    url: BaseUrl,
+    start: String,
+}
+
+impl Base {
+    fn parse(field: &'static str, raw: &str) -> Result<Self, ConfigError> {
+        let url = BaseUrl::parse(field, raw)?;
+        let start = format!("{}://{}{}", url.scheme, url.authority, url.path_prefix);
+        Ok(Self { url, start })
+    }
+
+    /// The absolute URL of `path` (path and query).
+    fn join(&self, path: &str) -> String {
+        let mut url = String::with_capacity(self.start.len() + path.len());
+        url.push_str(&self.start);
+        url.push_str(path);
+        url
+    }
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("juspay", &self.juspay.as_ref().map(|b| &b.url))
+            .field(
+                "visa_acceptance",
+                &self.visa_acceptance.as_ref().map(|b| &b.url),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Prepared {
+    /// Parses the base URL of every configured provider, encodes the Basic credential and
+    /// decodes the signing key.
+    pub(crate) fn new(config: &ClientConfig) -> Result<Self, ConfigError> {
         Ok(Self {
             juspay: config
                 .juspay
                 .as_ref()
-                .map(|j| BaseUrl::parse(field::JUSPAY_ENVIRONMENT, j.environment.base_url()))
+                .map(|j| Base::parse(field::JUSPAY_ENVIRONMENT, j.environment.base_url()))
                 .transpose()?,
             visa_acceptance: config
                 .visa_acceptance
                 .as_ref()
-                .map(|v| {
-                    BaseUrl::parse(field::VISA_ACCEPTANCE_ENVIRONMENT, v.environment.base_url())
-                })
+                .map(|v| Base::parse(field::VISA_ACCEPTANCE_ENVIRONMENT, v.environment.base_url()))
+                .transpose()?,
+            juspay_basic: match config.juspay.as_ref().map(|j| &j.auth) {
+                Some(JuspayAuth::ApiKey(key)) => Some(basic_credential(key)),
+                _ => None,
+            },
+            visa_key: config
+                .visa_acceptance
+                .as_ref()
+                .map(|v| decode_shared_secret(&v.shared_secret))
                 .transpose()?,
         })
     }
 }
 
-/// [`prepare`] for a configuration already validated, with its parsed `bases`.
+/// `Basic base64(api_key + ":")`: the API key as the user name, empty password (J-ECINTRO:
+/// `-u "$api_key:"`).
+fn basic_credential(key: &ApiKey) -> SecretString {
+    let user_pass = Zeroizing::new(format!("{}:", key.expose_secret()));
+    // Sized up front so no partial copy of the credential is left in a freed buffer.
+    let mut value = String::with_capacity(6 + user_pass.len().div_ceil(3) * 4);
+    value.push_str("Basic ");
+    STANDARD.encode_string(user_pass.as_bytes(), &mut value);
+    SecretString::from(value)
+}
+
+/// [`prepare`] for a configuration already validated, with its [`Prepared`] parts, taking the
+/// request: its body moves into the [`WireRequest`] (no copy).
 pub(crate) fn prepare_validated(
     config: &ClientConfig,
-    bases: &BaseUrls,
-    request: &HttpRequest,
+    prepared: &Prepared,
+    request: HttpRequest,
     now: SystemTime,
 ) -> Result<WireRequest, ConfigError> {
+    let (url, headers) = url_and_headers(config, prepared, &request, now)?;
+    let body = match request.body {
+        Body::Empty => Zeroizing::new(Vec::new()),
+        Body::Json(bytes) | Body::Form(bytes) => bytes,
+    };
+    Ok(WireRequest {
+        method: request.method,
+        url,
+        headers,
+        body,
+        operation: request.operation,
+    })
+}
+
+/// The absolute URL and every header of `request`.
+fn url_and_headers(
+    config: &ClientConfig,
+    prepared: &Prepared,
+    request: &HttpRequest,
+    now: SystemTime,
+) -> Result<(String, Vec<(String, HeaderValue)>), ConfigError> {
     check_path(request)?;
 
     let mut headers: Vec<(String, HeaderValue)> = Vec::with_capacity(9);
@@ -153,8 +239,13 @@ pub(crate) fn prepare_validated(
                     provider: request.provider,
                     operation: request.operation,
                 })?;
-            juspay_headers(juspay, request, &mut headers)?;
-            bases.juspay.as_ref()
+            juspay_headers(
+                juspay,
+                prepared.juspay_basic.as_ref(),
+                request,
+                &mut headers,
+            )?;
+            prepared.juspay.as_ref()
         }
         Provider::VisaAcceptance => {
             let visa =
@@ -166,11 +257,12 @@ pub(crate) fn prepare_validated(
                         provider: request.provider,
                         operation: request.operation,
                     })?;
-            let base = bases.visa_acceptance.as_ref();
-            if let Some(base) = base {
+            let base = prepared.visa_acceptance.as_ref();
+            if let Some(Base { url: base, .. }) = base {
                 let target = format!("{}{}", base.path_prefix, request.path);
                 visa_acceptance_headers(
                     visa,
+                    prepared.visa_key.as_deref().map(Vec::as_slice),
                     &base.authority,
                     request,
                     &target,
@@ -181,7 +273,7 @@ pub(crate) fn prepare_validated(
             base
         }
     };
-    // `bases` comes from this configuration, so a configured provider always has its base.
+    // `prepared` comes from this configuration, so a configured provider always has its base.
     let base = base.ok_or(ConfigError::ProviderNotConfigured {
         field: match request.provider {
             Provider::VisaAcceptance => field::VISA_ACCEPTANCE,
@@ -191,16 +283,7 @@ pub(crate) fn prepare_validated(
         operation: request.operation,
     })?;
 
-    Ok(WireRequest {
-        method: request.method,
-        url: format!(
-            "{}://{}{}{}",
-            base.scheme, base.authority, base.path_prefix, request.path
-        ),
-        headers,
-        body: Zeroizing::new(request.body.bytes().to_vec()),
-        operation: request.operation,
-    })
+    Ok((base.join(&request.path), headers))
 }
 
 /// The `digest` header value of a body: `SHA-256=<base64(sha256(body))>`.
@@ -210,11 +293,17 @@ pub fn digest_header(body: &[u8]) -> String {
 
 /// The Cybersource signed string: one `name: value` line per signed header, joined by `\n`.
 pub fn signing_string(lines: &[(&str, &str)]) -> String {
-    lines
-        .iter()
-        .map(|(name, value)| format!("{name}: {value}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    let len: usize = lines.iter().map(|(n, v)| n.len() + v.len() + 3).sum();
+    let mut out = String::with_capacity(len);
+    for (i, (name, value)) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(name);
+        out.push_str(": ");
+        out.push_str(value);
+    }
+    out
 }
 
 /// `base64(HMAC-SHA256(base64_decode(shared_secret), signing_string))`: the `signature`
@@ -223,12 +312,15 @@ pub fn signing_string(lines: &[(&str, &str)]) -> String {
 /// # Errors
 /// [`ConfigError::EmptySharedSecret`] or [`ConfigError::SharedSecretNotBase64`].
 pub fn sign(shared_secret: &SigningSecret, signing_string: &str) -> Result<String, ConfigError> {
-    let key = decode_shared_secret(shared_secret)?;
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).map_err(|_| {
-        ConfigError::EmptySharedSecret {
+    sign_with_key(&decode_shared_secret(shared_secret)?, signing_string)
+}
+
+/// [`sign`] with the decoded key.
+fn sign_with_key(key: &[u8], signing_string: &str) -> Result<String, ConfigError> {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|_| ConfigError::EmptySharedSecret {
             field: field::VISA_ACCEPTANCE_SHARED_SECRET,
-        }
-    })?;
+        })?;
     mac.update(signing_string.as_bytes());
     Ok(STANDARD.encode(mac.finalize().into_bytes()))
 }
@@ -236,6 +328,7 @@ pub fn sign(shared_secret: &SigningSecret, signing_string: &str) -> Result<Strin
 /// Juspay: Basic auth or the client auth token, `x-merchantid`, and `x-routing-id` on EC.
 fn juspay_headers(
     juspay: &JuspayConfig,
+    basic: Option<&SecretString>,
     request: &HttpRequest,
     headers: &mut Vec<(String, HeaderValue)>,
 ) -> Result<(), ConfigError> {
@@ -251,12 +344,10 @@ fn juspay_headers(
     };
     match &juspay.auth {
         JuspayAuth::ApiKey(key) => {
-            // API key as the user name, empty password (J-ECINTRO: `-u "$api_key:"`).
-            let user_pass = Zeroizing::new(format!("{}:", key.expose_secret()));
-            // Sized up front so no partial copy of the credential is left in a freed buffer.
-            let mut value = String::with_capacity(6 + user_pass.len().div_ceil(3) * 4);
-            value.push_str("Basic ");
-            STANDARD.encode_string(user_pass.as_bytes(), &mut value);
+            let value = match basic {
+                Some(basic) => basic.expose_secret().to_owned(),
+                None => basic_credential(key).expose_secret().to_owned(),
+            };
             headers.push(secret("authorization", value));
         }
         JuspayAuth::ClientAuthToken(token) => {
@@ -276,6 +367,7 @@ fn juspay_headers(
 /// Cybersource HTTP Signature headers.
 fn visa_acceptance_headers(
     visa: &VisaAcceptanceConfig,
+    key: Option<&[u8]>,
     host: &str,
     request: &HttpRequest,
     target: &str,
@@ -299,12 +391,20 @@ fn visa_acceptance_headers(
         signed.push(("digest", digest));
     }
     signed.push(("v-c-merchant-id", &visa.merchant_id));
-    let signature = sign(&visa.shared_secret, &signing_string(&signed))?;
-    let names = signed
-        .iter()
-        .map(|(name, _)| *name)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let signed_string = signing_string(&signed);
+    let signature = match key {
+        Some(key) => sign_with_key(key, &signed_string)?,
+        None => sign(&visa.shared_secret, &signed_string)?,
+    };
+    let names = if digest.is_some() {
+        "host date (request-target) digest v-c-merchant-id"
+    } else {
+        "host date (request-target) v-c-merchant-id"
+    };
+    debug_assert_eq!(
+        names,
+        signed.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" ")
+    );
 
     headers.push(public("v-c-merchant-id", &visa.merchant_id));
     headers.push(public("date", &date));

@@ -94,8 +94,8 @@ pub enum ClientBuildError {
 #[derive(Clone)]
 pub struct Client {
     config: Arc<ClientConfig>,
-    /// The configuration's base URLs, parsed once.
-    bases: Arc<auth::BaseUrls>,
+    /// What every request of the configuration shares (base URLs, Basic credential).
+    prepared: Arc<auth::Prepared>,
     transport: Arc<dyn Transport>,
     clock: Arc<dyn Clock>,
 }
@@ -116,7 +116,7 @@ impl Client {
     pub fn new(config: ClientConfig, transport: Arc<dyn Transport>) -> Result<Self, ConfigError> {
         config.validate()?;
         Ok(Self {
-            bases: Arc::new(auth::BaseUrls::parse(&config)?),
+            prepared: Arc::new(auth::Prepared::new(&config)?),
             config: Arc::new(config),
             transport,
             clock: Arc::new(SystemClock),
@@ -132,7 +132,10 @@ impl Client {
         config: ClientConfig,
         root_ca_pem: Option<Vec<u8>>,
     ) -> Result<Self, ClientBuildError> {
-        let transport = UreqTransport::new(UreqTransportConfig { root_ca_pem })?;
+        let transport = UreqTransport::new(UreqTransportConfig {
+            root_ca_pem,
+            timeouts: config.timeouts,
+        })?;
         Ok(Self::new(config, Arc::new(transport))?)
     }
 
@@ -169,15 +172,15 @@ impl Client {
     ) -> Result<Stop, DriverError> {
         let span = info_span!("journey", journey = S::NAME);
         let _entered = span.enter();
-        let started = Instant::now();
+        let started = deadline.map(|limit| (Instant::now(), limit));
         loop {
-            if let Some(limit) = deadline {
+            if let Some((started, limit)) = started {
                 if started.elapsed() > limit {
                     return Err(DriverError::Deadline(limit));
                 }
             }
             match journey.next_action() {
-                Action::Send { id, request } => self.send(journey, id, &request)?,
+                Action::Send { id, request } => self.send(journey, id, request)?,
                 Action::Wait { until } => {
                     debug!(until, "waiting before a retry");
                     self.clock.sleep_until(until);
@@ -194,7 +197,7 @@ impl Client {
         &self,
         journey: &mut Journey<S>,
         id: agentic_core::journey::RequestId,
-        request: &agentic_core::HttpRequest,
+        request: agentic_core::HttpRequest,
     ) -> Result<(), DriverError> {
         let span = info_span!(
             "request",
@@ -208,13 +211,19 @@ impl Client {
         );
         let _entered = span.enter();
         // The configuration was validated by `Client::new` and cannot change since.
-        let wire = auth::prepare_validated(&self.config, &self.bases, request, SystemTime::now())?;
-        let started = Instant::now();
+        let wire =
+            auth::prepare_validated(&self.config, &self.prepared, request, SystemTime::now())?;
+        // No subscriber wants the span: no clock reads for its duration.
+        let started = (!span.is_disabled()).then(Instant::now);
         let result = self.transport.send(&wire, &self.config.timeouts);
-        span.record(
-            "duration_ms",
-            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        );
+        if let Some(started) = started {
+            span.record(
+                "duration_ms",
+                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            );
+        }
+        // The request (its body zeroized) is not needed for decoding the answer.
+        drop(wire);
         let now = self.clock.now();
         match result {
             Ok(response) => {

@@ -228,19 +228,28 @@ pub fn check_url_policy(url: &str) -> Result<(), TransportError> {
     let insecure = || TransportError::InsecureUrl {
         url: url.to_owned(),
     };
-    let (scheme, rest) = url.split_once("://").ok_or_else(insecure)?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // The scheme ends at the first `:` (a scheme has none); `://` must follow it.
+    let (scheme, rest) = url
+        .split_once(':')
+        .and_then(|(scheme, rest)| Some((scheme, rest.strip_prefix("//")?)))
+        .ok_or_else(insecure)?;
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let authority = &rest[..end];
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host = if host_port.starts_with('[') {
         host_port.split_once(']').map_or(host_port, |(h, _)| h)
     } else {
-        host_port.split(':').next().unwrap_or_default()
+        host_port.split_once(':').map_or(host_port, |(h, _)| h)
     };
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" if !host.is_empty() => Ok(()),
-        "http" if is_loopback_host(host) => Ok(()),
-        _ => Err(insecure()),
-    }
+    let allowed = if scheme.eq_ignore_ascii_case("https") {
+        !host.is_empty()
+    } else {
+        scheme.eq_ignore_ascii_case("http") && is_loopback_host(host)
+    };
+    if allowed { Ok(()) } else { Err(insecure()) }
 }
 
 #[cfg(test)]

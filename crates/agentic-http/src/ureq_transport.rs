@@ -28,8 +28,10 @@
 //!
 //! # Timeouts
 //!
-//! [`Timeouts`] map onto ureq 3's per-request timeouts (a request-level config, so the agent's
-//! pool is still shared):
+//! [`Timeouts`] map onto ureq 3's timeouts. The agent is built with one set
+//! ([`UreqTransportConfig::timeouts`]; [`Client::with_ureq`](crate::Client::with_ureq) passes
+//! the client's): a request with exactly those runs on the agent's configuration; any other gets
+//! a request-level configuration (a copy of the agent's, so the agent's pool is still shared).
 //!
 //! | [`Timeouts`] | ureq                                                          |
 //! |--------------|---------------------------------------------------------------|
@@ -107,7 +109,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use agentic_core::HttpResponse;
-use agentic_core::wire::{Method, REQUEST_ID_HEADERS};
+use agentic_core::wire::{CONTENT_TYPE_FORM, CONTENT_TYPE_JSON, Method, REQUEST_ID_HEADERS};
 use ureq::config::{AutoHeaderValue, Config};
 use ureq::http;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
@@ -116,6 +118,7 @@ use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnecto
 use ureq::{Agent, AsSendBody, RequestExt};
 use zeroize::Zeroizing;
 
+use crate::auth::{ACCEPT, CLIENT_AUTH_TOKEN_HEADER, USER_AGENT};
 use crate::transport::{
     HeaderValue, Timeouts, Transport, TransportError, WireRequest, check_url_policy,
 };
@@ -133,6 +136,10 @@ pub struct UreqTransportConfig {
     /// PEM certificates (one or more) that *replace* the public roots: for tests against a
     /// local CA. `None`: the Mozilla roots bundled through webpki.
     pub root_ca_pem: Option<Vec<u8>>,
+    /// The agent's own timeouts: give the client's configured ones. A request sent with these
+    /// skips ureq's per-request configuration (a copy of the agent's configuration per
+    /// request); a request with other timeouts still gets exactly its own.
+    pub timeouts: Timeouts,
 }
 
 impl fmt::Debug for UreqTransportConfig {
@@ -145,6 +152,7 @@ impl fmt::Debug for UreqTransportConfig {
                     .as_ref()
                     .map(|pem| format!("<{} bytes>", pem.len())),
             )
+            .field("timeouts", &self.timeouts)
             .finish()
     }
 }
@@ -168,6 +176,9 @@ pub enum UreqTransportBuildError {
 #[derive(Debug, Clone)]
 pub struct UreqTransport {
     agent: Agent,
+    /// The timeouts the agent was built with: a request with these needs no request-level
+    /// configuration (a copy of the agent's configuration per request).
+    timeouts: Timeouts,
 }
 
 impl UreqTransport {
@@ -176,11 +187,13 @@ impl UreqTransport {
     /// # Errors
     /// [`UreqTransportBuildError`] when `root_ca_pem` is given but unusable.
     pub fn new(config: UreqTransportConfig) -> Result<Self, UreqTransportBuildError> {
+        let timeouts = config.timeouts;
         let root_certs = match &config.root_ca_pem {
             Some(pem) => RootCerts::new_with_certs(&parse_roots(pem)?),
             None => RootCerts::WebPki,
         };
-        let defaults = Timeouts::default();
+        let connect = at_least_1ms(timeouts.connect);
+        let read = at_least_1ms(timeouts.read);
         let agent_config = Config::builder()
             .http_status_as_error(false)
             .https_only(false)
@@ -198,26 +211,30 @@ impl UreqTransport {
             .accept(AutoHeaderValue::None)
             .accept_encoding(AutoHeaderValue::None)
             .tls_config(TlsConfig::builder().root_certs(root_certs).build())
-            .timeout_global(Some(defaults.overall))
-            .timeout_resolve(Some(defaults.connect))
-            .timeout_connect(Some(defaults.connect))
-            .timeout_recv_response(Some(defaults.read))
-            .timeout_recv_body(Some(defaults.read))
+            .timeout_global(Some(at_least_1ms(timeouts.overall)))
+            .timeout_resolve(Some(connect))
+            .timeout_connect(Some(connect))
+            .timeout_recv_response(Some(read))
+            .timeout_recv_body(Some(read))
             .build();
         let agent = Agent::with_parts(
             agent_config,
             TagErrors(DefaultConnector::default()),
             TagErrors(DefaultResolver::default()),
         );
-        Ok(Self { agent })
+        Ok(Self { agent, timeouts })
     }
 
-    /// Runs one exchange with this request's timeouts (a request-level ureq config).
+    /// Runs one exchange with this request's timeouts: the agent's own, or a request-level
+    /// ureq configuration.
     fn run<B: AsSendBody>(
         &self,
         request: http::Request<B>,
         timeouts: &Timeouts,
     ) -> Result<http::Response<ureq::Body>, ureq::Error> {
+        if *timeouts == self.timeouts {
+            return self.agent.run(request);
+        }
         let connect = at_least_1ms(timeouts.connect);
         let read = at_least_1ms(timeouts.read);
         request
@@ -253,11 +270,7 @@ impl Transport for UreqTransport {
                 status: status.as_u16(),
             });
         }
-        let headers = response.headers();
-        let content_type = header_text(headers, "content-type");
-        let request_id = REQUEST_ID_HEADERS
-            .iter()
-            .find_map(|name| header_text(headers, name));
+        let (content_type, request_id) = response_headers(response.headers());
         let body = read_body(response.body_mut()).map_err(|e| classify(e, &request.url))?;
         Ok(HttpResponse {
             status: status.as_u16(),
@@ -277,6 +290,7 @@ fn build_head(request: &WireRequest) -> Result<http::Request<()>, TransportError
             url: request.url.clone(),
         })?;
     let mut head = http::Request::new(());
+    head.headers_mut().reserve(request.headers.len());
     *head.method_mut() = match request.method {
         Method::Get => http::Method::GET,
         Method::Post => http::Method::POST,
@@ -288,18 +302,29 @@ fn build_head(request: &WireRequest) -> Result<http::Request<()>, TransportError
         let invalid = |what: &str| TransportError::InvalidRequest {
             reason: format!("the {what} of header `{}` cannot be sent", printable(name)),
         };
-        let header_name =
-            http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("name"))?;
+        let header_name = match known_name(name) {
+            Some(known) => known,
+            None => http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("name"))?,
+        };
         if header_name == http::header::CONTENT_LENGTH
             || header_name == http::header::TRANSFER_ENCODING
         {
             continue;
         }
-        let mut header_value =
-            http::HeaderValue::from_str(value.expose()).map_err(|_| invalid("value"))?;
-        if matches!(value, HeaderValue::Secret(_)) {
-            header_value.set_sensitive(true);
-        }
+        let header_value = match value {
+            HeaderValue::Public(text) => {
+                match STATIC_VALUES.iter().find(|s| **s == text.as_str()) {
+                    Some(known) => http::HeaderValue::from_static(known),
+                    None => http::HeaderValue::from_str(text).map_err(|_| invalid("value"))?,
+                }
+            }
+            HeaderValue::Secret(_) => {
+                let mut v =
+                    http::HeaderValue::from_str(value.expose()).map_err(|_| invalid("value"))?;
+                v.set_sensitive(true);
+                v
+            }
+        };
         map.append(header_name, header_value);
     }
     Ok(head)
@@ -316,11 +341,59 @@ fn at_least_1ms(duration: Duration) -> Duration {
     duration.max(Duration::from_millis(1))
 }
 
-fn header_text(headers: &http::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+/// A header name the SDK sends (auth.rs), without parsing or copying it.
+fn known_name(name: &str) -> Option<http::HeaderName> {
+    use http::header;
+    const CLIENT_AUTH_TOKEN: http::HeaderName =
+        http::HeaderName::from_static(CLIENT_AUTH_TOKEN_HEADER);
+    const X_MERCHANTID: http::HeaderName = http::HeaderName::from_static("x-merchantid");
+    const X_ROUTING_ID: http::HeaderName = http::HeaderName::from_static("x-routing-id");
+    const V_C_MERCHANT_ID: http::HeaderName = http::HeaderName::from_static("v-c-merchant-id");
+    const DIGEST: http::HeaderName = http::HeaderName::from_static("digest");
+    const SIGNATURE: http::HeaderName = http::HeaderName::from_static("signature");
+    Some(match name {
+        "content-type" => header::CONTENT_TYPE,
+        "accept" => header::ACCEPT,
+        "user-agent" => header::USER_AGENT,
+        "authorization" => header::AUTHORIZATION,
+        CLIENT_AUTH_TOKEN_HEADER => CLIENT_AUTH_TOKEN,
+        "x-merchantid" => X_MERCHANTID,
+        "x-routing-id" => X_ROUTING_ID,
+        "v-c-merchant-id" => V_C_MERCHANT_ID,
+        "date" => header::DATE,
+        "host" => header::HOST,
+        "digest" => DIGEST,
+        "signature" => SIGNATURE,
+        _ => return None,
+    })
+}
+
+/// The public header values every request sends (auth.rs): taken as `&'static str`, with no
+/// copy. Only visible ASCII, so `from_static` cannot panic.
+const STATIC_VALUES: [&str; 4] = [ACCEPT, USER_AGENT, CONTENT_TYPE_JSON, CONTENT_TYPE_FORM];
+
+/// `content-type` and the request id ([`REQUEST_ID_HEADERS`], first name in that order wins)
+/// in one pass over the headers; for each name its first value, if it is text.
+fn response_headers(headers: &http::HeaderMap) -> (Option<String>, Option<String>) {
+    let mut content_type = None;
+    let mut ids: [Option<&http::HeaderValue>; REQUEST_ID_HEADERS.len()] =
+        [None; REQUEST_ID_HEADERS.len()];
+    for (name, value) in headers {
+        let name = name.as_str();
+        if name == "content-type" {
+            content_type.get_or_insert(value);
+        } else if let Some(i) = REQUEST_ID_HEADERS
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+        {
+            ids[i].get_or_insert(value);
+        }
+    }
+    let text = |v: &http::HeaderValue| v.to_str().ok().map(str::to_owned);
+    (
+        content_type.and_then(text),
+        ids.into_iter().flatten().find_map(text),
+    )
 }
 
 /// Reads the whole body (so the connection goes back to the pool) into a zeroizing buffer.
@@ -696,13 +769,63 @@ mod tests {
     }
 
     #[test]
+    fn known_header_names_are_the_parsed_ones() {
+        for name in [
+            "content-type",
+            "accept",
+            "user-agent",
+            "authorization",
+            CLIENT_AUTH_TOKEN_HEADER,
+            "x-merchantid",
+            "x-routing-id",
+            "v-c-merchant-id",
+            "date",
+            "host",
+            "digest",
+            "signature",
+        ] {
+            let parsed = match http::HeaderName::from_bytes(name.as_bytes()) {
+                Ok(parsed) => parsed,
+                Err(error) => panic!("{name}: {error}"),
+            };
+            assert_eq!(known_name(name), Some(parsed), "{name}");
+        }
+        assert_eq!(known_name("Accept"), None);
+        assert_eq!(known_name("x-other"), None);
+    }
+
+    #[test]
+    fn response_headers_take_the_first_text_value_in_list_order() {
+        let mut headers = http::HeaderMap::new();
+        headers.append("x-jp-request-id", http::HeaderValue::from_static("jp"));
+        headers.append("x-request-id", http::HeaderValue::from_static("rid"));
+        headers.append("x-request-id", http::HeaderValue::from_static("rid2"));
+        headers.append("content-type", http::HeaderValue::from_static("text/plain"));
+        headers.append("content-type", http::HeaderValue::from_static("text/html"));
+        assert_eq!(
+            response_headers(&headers),
+            (Some("text/plain".to_owned()), Some("rid".to_owned()))
+        );
+        // A value that is not text: the next name in the list.
+        let opaque = match http::HeaderValue::from_bytes(b"\xff") {
+            Ok(value) => value,
+            Err(error) => panic!("{error}"),
+        };
+        headers.insert("x-request-id", opaque);
+        assert_eq!(response_headers(&headers).1, Some("jp".to_owned()));
+        assert_eq!(response_headers(&http::HeaderMap::new()), (None, None));
+    }
+
+    #[test]
     fn the_config_debug_hides_the_pem() {
         let config = UreqTransportConfig {
             root_ca_pem: Some(b"-----BEGIN CERTIFICATE-----".to_vec()),
+            ..UreqTransportConfig::default()
         };
         assert_eq!(
             format!("{config:?}"),
-            "UreqTransportConfig { root_ca_pem: Some(\"<27 bytes>\") }"
+            "UreqTransportConfig { root_ca_pem: Some(\"<27 bytes>\"), timeouts: Timeouts { \
+             connect: 10s, read: 30s, overall: 45s } }"
         );
     }
 }

@@ -28,6 +28,7 @@ fn transport() -> UreqTransport {
 fn tls_transport(pki: &Pki) -> UreqTransport {
     UreqTransport::new(UreqTransportConfig {
         root_ca_pem: Some(pki.ca_pem()),
+        ..UreqTransportConfig::default()
     })
     .expect("transport")
 }
@@ -324,12 +325,14 @@ fn a_stalled_tls_handshake_times_out_as_not_sent() {
 fn root_ca_pem_must_hold_a_usable_certificate() {
     let none = UreqTransport::new(UreqTransportConfig {
         root_ca_pem: Some(b"not a pem".to_vec()),
+        ..UreqTransportConfig::default()
     });
     assert_eq!(none.err(), Some(UreqTransportBuildError::NoRootCertificate));
 
     let garbage = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".to_vec();
     let invalid = UreqTransport::new(UreqTransportConfig {
         root_ca_pem: Some(garbage),
+        ..UreqTransportConfig::default()
     });
     assert!(
         matches!(
@@ -344,7 +347,8 @@ fn root_ca_pem_must_hold_a_usable_certificate() {
     two.extend(Pki::generate().ca_pem());
     assert!(
         UreqTransport::new(UreqTransportConfig {
-            root_ca_pem: Some(two)
+            root_ca_pem: Some(two),
+            ..UreqTransportConfig::default()
         })
         .is_ok()
     );
@@ -452,6 +456,62 @@ fn the_overall_timeout_bounds_the_whole_call() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[test]
+fn the_agent_timeouts_apply_and_other_timeouts_still_win() {
+    let server = TestServer::http();
+    let transport = UreqTransport::new(UreqTransportConfig {
+        timeouts: short(),
+        ..UreqTransportConfig::default()
+    })
+    .expect("transport");
+    // The agent's own timeouts (no request-level configuration).
+    server.push(Action::Hang);
+    let started = Instant::now();
+    let error = transport
+        .send(&post(&server.url("/slow")), &short())
+        .expect_err("hangs");
+    assert_eq!(error, TransportError::Timeout { phase: "read" });
+    assert!(
+        started.elapsed() < Duration::from_millis(1000),
+        "{:?}",
+        started.elapsed()
+    );
+    // Different timeouts on the same transport: exactly those.
+    server.push(Action::Delay(
+        Duration::from_millis(800),
+        Reply::json(200, "{}"),
+    ));
+    let overall = Timeouts {
+        connect: Duration::from_secs(2),
+        read: Duration::from_secs(2),
+        overall: Duration::from_millis(300),
+    };
+    let started = Instant::now();
+    let error = transport
+        .send(&post(&server.url("/slow")), &overall)
+        .expect_err("overall");
+    assert_eq!(error, TransportError::Timeout { phase: "overall" });
+    assert!(
+        started.elapsed() < Duration::from_millis(750),
+        "{:?}",
+        started.elapsed()
+    );
+    // Longer ones than the agent's: a slow answer within them is returned.
+    server.push(Action::Delay(
+        Duration::from_millis(500),
+        Reply::json(200, "{}"),
+    ));
+    let patient = Timeouts {
+        connect: Duration::from_secs(2),
+        read: Duration::from_secs(2),
+        overall: Duration::from_secs(3),
+    };
+    let response = transport
+        .send(&post(&server.url("/slower")), &patient)
+        .expect("answer");
+    assert_eq!(response.status, 200);
 }
 
 #[test]

@@ -162,11 +162,14 @@ fn round_trips() -> Result<Value, String> {
 
 fn dump() -> Result<Value, String> {
     let env = Env::start()?;
-    let transport =
-        UreqTransport::new(UreqTransportConfig { root_ca_pem: None }).map_err(|e| e.to_string())?;
+    let config = scenario::client_config(&env)?;
+    let transport = UreqTransport::new(UreqTransportConfig {
+        root_ca_pem: None,
+        timeouts: config.timeouts,
+    })
+    .map_err(|e| e.to_string())?;
     let capture = Capture::new(Arc::new(transport));
-    let client = Client::new(scenario::client_config(&env)?, Arc::new(capture.clone()))
-        .map_err(|e| e.to_string())?;
+    let client = Client::new(config, Arc::new(capture.clone())).map_err(|e| e.to_string())?;
     let mut host = Host::new(&env)?;
     let mut out = Vec::new();
     for kind in Kind::ALL {

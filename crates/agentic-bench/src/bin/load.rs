@@ -78,19 +78,20 @@ fn percentile(sorted: &[u32], p: f64) -> u32 {
 
 fn run(secs: f64, concurrency: usize) -> Result<serde_json::Value, String> {
     let env = Env::start()?;
-    let inner =
-        UreqTransport::new(UreqTransportConfig { root_ca_pem: None }).map_err(|e| e.to_string())?;
+    let config = scenario::client_config(&env)?;
+    let inner = UreqTransport::new(UreqTransportConfig {
+        root_ca_pem: None,
+        timeouts: config.timeouts,
+    })
+    .map_err(|e| e.to_string())?;
     let timed = Arc::new(Timed {
         inner,
         samples: Mutex::new(Vec::with_capacity(1 << 16)),
         failures: AtomicU64::new(0),
         failure_reasons: Mutex::new(Vec::new()),
     });
-    let client = Client::new(
-        scenario::client_config(&env)?,
-        timed.clone() as Arc<dyn Transport>,
-    )
-    .map_err(|e| e.to_string())?;
+    let client =
+        Client::new(config, timed.clone() as Arc<dyn Transport>).map_err(|e| e.to_string())?;
     let tally = Mutex::new(Tally::default());
     let before = env.sandbox.counters();
     let barrier = Barrier::new(concurrency + 1);

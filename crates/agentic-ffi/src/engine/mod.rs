@@ -376,12 +376,13 @@ impl Backend {
     /// # Errors
     /// [`AgenticError::Configuration`] when the configuration is invalid.
     pub fn with_ureq(config: ClientConfig) -> Result<Self, AgenticError> {
-        let transport =
-            UreqTransport::new(UreqTransportConfig { root_ca_pem: None }).map_err(|e| {
-                AgenticError::Configuration {
-                    detail: e.to_string(),
-                }
-            })?;
+        let transport = UreqTransport::new(UreqTransportConfig {
+            root_ca_pem: None,
+            timeouts: config.timeouts,
+        })
+        .map_err(|e| AgenticError::Configuration {
+            detail: e.to_string(),
+        })?;
         Self::new(config, Arc::new(transport))
     }
 
