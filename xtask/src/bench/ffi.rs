@@ -48,7 +48,7 @@ struct JourneyTime {
 #[derive(Debug, Clone, Default)]
 struct Report {
     journeys: BTreeMap<String, JourneyTime>,
-    /// Built-in transport: per journey, `advance()` calls, host and Rust median ns per journey,
+    /// Built-in transport: per journey, steps, host and Rust median ns per journey,
     /// median of the paired (same round) differences.
     live: BTreeMap<String, (u32, f64, f64, f64)>,
     /// Built-in transport: FFI cost per step over the rounds (p25, median, p75), rounds, batch.
@@ -480,9 +480,9 @@ pub fn run(mode: Mode) -> Result<Section, String> {
          - **The identical drive on both sides.** The host (`{PYTHON_BENCH}`, \
          `{KOTLIN_BENCH_SOURCE}`) builds an `AgenticClient` without a transport, starts the \
          journey (its parameter records built per run, with the run's order or token id), \
-         calls `advance()`, reads `message_to_post.json()` where the prompt carries a Visa page \
-         message, and answers the prompt (`visa_message`, `choose_step_up` with the SMS OTP \
-         method, `submit_otp`), releasing every object it got (`close()`/`destroy()` in Kotlin, \
+         calls `advance()` once, reads `message_to_post.json()` where a prompt carries a Visa \
+         page message, and answers each prompt (`visa_message`, `choose_step_up` with the SMS \
+         OTP method, `submit_otp`; each answer returns the next step), releasing every object it got (`close()`/`destroy()` in Kotlin, \
          reference counting in Python). The Visa page is played over the sandbox's admin routes \
          (`POST /__sandbox/visa-page/session|ceremony`, the host's own HTTP client); those \
          calls are timed apart and **left out** of the journey's time, on both sides. The Rust \
@@ -494,7 +494,8 @@ pub fn run(mode: Mode) -> Result<Section, String> {
          sandbox and drives both in short batches: per round and journey, {batch} journeys in \
          Rust, then {batch} in the host (the order flips every round), {rounds} rounds, after a \
          warm-up (Kotlin: {} s of journeys so the JIT has compiled every path; Python: {} \
-         rounds). A step is one `advance()` plus its answer.\n\
+         rounds). A step is one call that returns a `SessionStep`: the first `advance()`, then \
+         each answer.\n\
          - **FFI cost per step** = per journey, the median over the rounds of the paired \
          difference (host batch mean − the Rust batch mean of the same round, ns per journey); \
          summed over the journeys and divided by their steps. The per-side medians are shown \
@@ -583,9 +584,8 @@ pub fn run(mode: Mode) -> Result<Section, String> {
          step makes one to three exchanges. **Proposed fix** (not done here): host-driven HTTP \
          — `advance()` returns `SessionStep::Send {{ request }}` and the host answers with \
          `respond(status, headers, body)` (one crossing each way, no callback, no response \
-         object), a header-free `HttpResponse` constructor for transports that need none, and \
-         calls that answer and advance at once (`submit_otp_and_advance(…)` → `SessionStep`), \
-         which halve the crossings of every step whatever the transport.\n",
+         object), and a header-free `HttpResponse` constructor for transports that need none. \
+         (Answers already return the next step: one call per step, not two.)\n",
         replay_ratios.join(", ")
     );
     let _ = writeln!(
