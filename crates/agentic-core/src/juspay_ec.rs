@@ -20,6 +20,9 @@
 //! The `x-routing-id` header [J-SA] is the transport's business; nothing here carries it.
 //! What to do after `POST /txns` is [`TxnResponse::next_step`].
 
+use std::fmt;
+
+use serde::de::{Error as _, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{ApiError, Provider};
@@ -193,21 +196,9 @@ fn check_payment_method(method: &PaymentMethod) -> Result<(), InvalidInput> {
     validate::non_empty("payment_method", method.as_str())
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Scalar {
-    Text(String),
-    Number(serde_json::Number),
-}
-
 /// An optional string that may arrive as a number; `null`, absent and blank are `None`.
 fn opt_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<Scalar>::deserialize(deserializer)? {
-        None => None,
-        Some(Scalar::Text(s)) if s.trim().is_empty() => None,
-        Some(Scalar::Text(s)) => Some(s),
-        Some(Scalar::Number(n)) => Some(n.to_string()),
-    })
+    Ok(lenient::opt_string(deserializer)?.filter(|s| !s.trim().is_empty()))
 }
 
 fn opt_expiry_month<'de, D: Deserializer<'de>>(
@@ -354,9 +345,17 @@ impl CreateOrderRequest {
     /// # Errors
     /// [`InvalidInput`] for `order_id` or `amount`.
     pub fn new(order_id: &str, amount: &str) -> Result<Self, InvalidInput> {
-        Ok(Self {
-            order_id: OrderId::new("order_id", order_id)?,
-            amount: Amount::parse("amount", amount)?,
+        Ok(Self::validated(
+            OrderId::new("order_id", order_id)?,
+            Amount::parse("amount", amount)?,
+        ))
+    }
+
+    /// From values validated already (a journey's own order).
+    pub(crate) fn validated(order_id: OrderId, amount: Amount) -> Self {
+        Self {
+            order_id,
+            amount,
             currency: None,
             customer_id: None,
             customer_email: None,
@@ -365,7 +364,7 @@ impl CreateOrderRequest {
             ip_address: None,
             user_agent: None,
             get_client_auth_token: false,
-        })
+        }
     }
 
     /// `currency` (ISO 4217; Juspay's default is INR per AE-JUSPAY).
@@ -573,10 +572,12 @@ impl Endpoint for CreateOrderRequest {
 
     fn body(&self) -> Body {
         let amount = self.amount.to_string();
-        let mut pairs: Vec<(&str, &str)> = vec![
+        // At most 10 pairs: one allocation.
+        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(10);
+        pairs.extend([
             ("order_id", self.order_id.as_str()),
             ("amount", amount.as_str()),
-        ];
+        ]);
         let optional = [
             ("currency", self.currency.as_ref().map(CurrencyCode::as_str)),
             ("customer_id", self.customer_id.as_ref().map(Id::as_str)),
@@ -776,11 +777,13 @@ impl Endpoint for StartAuthenticationRequest {
     }
 
     fn body(&self) -> Body {
-        let mut pairs: Vec<(&str, &str)> = vec![
+        // At most 14 pairs: one allocation.
+        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(14);
+        pairs.extend([
             ("order_id", self.order_id.as_str()),
             ("merchant_id", self.merchant_id.as_str()),
             ("payment_method_type", "CARD"),
-        ];
+        ]);
         if let Some(method) = &self.payment_method {
             pairs.push(("payment_method", method.as_str()));
         }
@@ -831,59 +834,140 @@ impl Endpoint for StartAuthenticationRequest {
 /// `payment.authentication.params` [J-SA, J-POTP, J-ROTP]: the native OTP challenge. Present
 /// only when `method` is `POST`. Booleans and counts are read from JSON or from strings (the
 /// docs tag the counts as String, the samples send numbers).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AuthenticationParams {
     /// The transaction's id for `/v2/txns/{id}/authenticate` and `/resend`.
-    #[serde(default, deserialize_with = "opt_text")]
     pub id: Option<String>,
     /// The challenge to answer.
-    #[serde(default, deserialize_with = "opt_text")]
     pub challenge_id: Option<String>,
     /// `OTP`. Documented as `auth_method`, sent as `auth_type` by J-SA's sample: both are read
     /// (`auth_type` wins when a body has both).
-    #[serde(default, alias = "auth_method")]
     pub auth_type: Option<AuthType>,
     /// First six digits of the card.
-    #[serde(default, deserialize_with = "opt_text")]
     pub card_isin: Option<String>,
     /// Issuing bank (`AXIS BANK LTD`).
-    #[serde(default, deserialize_with = "opt_text")]
     pub card_issuer_bank_name: Option<String>,
     /// Whether an OTP may be submitted now.
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub submit_otp_allowed: Option<bool>,
     /// Whether the OTP may be resent now.
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub resend_otp_allowed: Option<bool>,
     /// The bank / 3-D Secure page to fall back to.
-    #[serde(default, deserialize_with = "opt_text")]
     pub fallback_url: Option<String>,
     /// How many OTPs were sent.
-    #[serde(default, deserialize_with = "lenient::opt_u32")]
     pub times_otp_sent: Option<u32>,
     /// How many OTPs may be sent.
-    #[serde(default, deserialize_with = "lenient::opt_u32")]
     pub max_otp_send_limit: Option<u32>,
     /// "Current attempt for OTP validation".
-    #[serde(default, deserialize_with = "lenient::opt_u32")]
     pub current_attempt: Option<u32>,
     /// How many OTP validations are allowed.
-    #[serde(default, deserialize_with = "lenient::opt_u32")]
     pub max_attempts: Option<u32>,
 }
 
-impl<'de> Deserialize<'de> for AuthenticationParams {
-    /// The derived decoder, after dropping `auth_method` when `auth_type` is also present (two
-    /// spellings of one field would otherwise be a duplicate-field error).
+/// The keys of [`AuthenticationParams`]; anything else is ignored.
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum ParamsKey {
+    Id,
+    ChallengeId,
+    AuthType,
+    AuthMethod,
+    CardIsin,
+    CardIssuerBankName,
+    SubmitOtpAllowed,
+    ResendOtpAllowed,
+    FallbackUrl,
+    TimesOtpSent,
+    MaxOtpSendLimit,
+    CurrentAttempt,
+    MaxAttempts,
+    #[serde(other)]
+    Other,
+}
+
+/// [`opt_text`], [`lenient::opt_bool`] and [`lenient::opt_u32`] as values of a map.
+struct Text(Option<String>);
+struct Flag(Option<bool>);
+struct Count(Option<u32>);
+
+impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut map = serde_json::Map::deserialize(deserializer)?;
-        if map.contains_key("auth_type") {
-            map.remove("auth_method");
+        opt_text(deserializer).map(Self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        lenient::opt_bool(deserializer).map(Self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        lenient::opt_u32(deserializer).map(Self)
+    }
+}
+
+impl<'de> Deserialize<'de> for AuthenticationParams {
+    /// Read by hand for one rule a derive cannot express: `auth_type` and `auth_method` are two
+    /// spellings of one field and `auth_type` wins when a body has both, whatever
+    /// `auth_method` holds (a derived alias refuses the second spelling as a duplicate). A
+    /// value that does not match is an error at its key, so the JSON path names it.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ParamsVisitor;
+
+        impl<'de> Visitor<'de> for ParamsVisitor {
+            type Value = AuthenticationParams;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("authentication params")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut p = AuthenticationParams::default();
+                // `Some` once the key was seen (its value may be `null`).
+                let mut auth_type: Option<Option<AuthType>> = None;
+                let mut auth_method: Option<serde_json::Value> = None;
+                while let Some(key) = map.next_key()? {
+                    match key {
+                        ParamsKey::Id => p.id = map.next_value::<Text>()?.0,
+                        ParamsKey::ChallengeId => p.challenge_id = map.next_value::<Text>()?.0,
+                        ParamsKey::AuthType => auth_type = Some(map.next_value()?),
+                        ParamsKey::AuthMethod => auth_method = Some(map.next_value()?),
+                        ParamsKey::CardIsin => p.card_isin = map.next_value::<Text>()?.0,
+                        ParamsKey::CardIssuerBankName => {
+                            p.card_issuer_bank_name = map.next_value::<Text>()?.0;
+                        }
+                        ParamsKey::SubmitOtpAllowed => {
+                            p.submit_otp_allowed = map.next_value::<Flag>()?.0;
+                        }
+                        ParamsKey::ResendOtpAllowed => {
+                            p.resend_otp_allowed = map.next_value::<Flag>()?.0;
+                        }
+                        ParamsKey::FallbackUrl => p.fallback_url = map.next_value::<Text>()?.0,
+                        ParamsKey::TimesOtpSent => p.times_otp_sent = map.next_value::<Count>()?.0,
+                        ParamsKey::MaxOtpSendLimit => {
+                            p.max_otp_send_limit = map.next_value::<Count>()?.0;
+                        }
+                        ParamsKey::CurrentAttempt => {
+                            p.current_attempt = map.next_value::<Count>()?.0;
+                        }
+                        ParamsKey::MaxAttempts => p.max_attempts = map.next_value::<Count>()?.0,
+                        ParamsKey::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                p.auth_type = match (auth_type, auth_method) {
+                    (Some(auth_type), _) => auth_type,
+                    (None, None | Some(serde_json::Value::Null)) => None,
+                    (None, Some(serde_json::Value::String(s))) => Some(AuthType::parse(&s)),
+                    (None, Some(_)) => return Err(A::Error::custom("invalid auth_method")),
+                };
+                Ok(p)
+            }
         }
-        // serde_json's message can quote a value: keep only a fixed text.
-        Self::deserialize(serde_json::Value::Object(map))
-            .map_err(|_| serde::de::Error::custom("invalid authentication params"))
+
+        deserializer.deserialize_map(ParamsVisitor)
     }
 }
 
@@ -1341,6 +1425,39 @@ impl Endpoint for OrderStatusRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn params(value: serde_json::Value) -> Result<AuthenticationParams, String> {
+        crate::json_path::from_value(&value).map_err(|m| m.path.to_string())
+    }
+
+    #[test]
+    fn authentication_params_read_both_spellings_and_name_a_bad_key() {
+        let p = params(serde_json::json!({
+            "id": 42, "challenge_id": " ", "auth_method": "OTP", "submit_otp_allowed": "TRUE",
+            "times_otp_sent": "2", "max_attempts": 4, "extra": {"ignored": [1]}
+        }))
+        .expect("reads");
+        assert_eq!(p.id.as_deref(), Some("42"));
+        assert_eq!(p.challenge_id, None);
+        assert_eq!(p.auth_type, Some(AuthType::Otp));
+        assert_eq!(p.submit_otp_allowed, Some(true));
+        assert_eq!((p.times_otp_sent, p.max_attempts), (Some(2), Some(4)));
+        // `auth_type` wins, whatever `auth_method` holds; alone, a bad `auth_method` is refused.
+        let p = params(serde_json::json!({"auth_type": null, "auth_method": {"x": 1}}));
+        assert_eq!(p.map(|p| p.auth_type), Ok(None));
+        assert_eq!(
+            params(serde_json::json!({"auth_method": 5})).map(|p| p.auth_type),
+            Err(".".to_owned())
+        );
+        assert_eq!(
+            params(serde_json::json!({"max_otp_send_limit": "many"})).map(|p| p.auth_type),
+            Err("max_otp_send_limit".to_owned())
+        );
+        assert_eq!(
+            params(serde_json::json!({"resend_otp_allowed": 1})).map(|p| p.auth_type),
+            Err("resend_otp_allowed".to_owned())
+        );
+    }
 
     #[test]
     fn dot_segments_are_refused() {

@@ -273,10 +273,19 @@ fn scalar(value: &Value) -> Option<String> {
 
 fn find_scalar(value: &Value, keys: &[&str], skip: &[&str]) -> Option<String> {
     let object = value.as_object()?;
-    let own = keys
+    // One pass over the object's few entries: the earliest key of `keys` with a usable value
+    // (as many map lookups cost several times more).
+    let own = object
         .iter()
-        .filter(|key| !skip.contains(*key))
-        .find_map(|key| object.get(*key).and_then(scalar));
+        .filter(|(name, _)| !skip.contains(&name.as_str()))
+        .filter_map(|(name, value)| Some((keys.iter().position(|key| key == name)?, value)))
+        .filter(|(_, value)| match value {
+            Value::String(s) => !s.trim().is_empty(),
+            Value::Number(_) => true,
+            _ => false,
+        })
+        .min_by_key(|(rank, _)| *rank)
+        .and_then(|(_, value)| scalar(value));
     own.or_else(|| {
         object.values().find_map(|child| match child {
             Value::Object(_) => find_scalar(child, keys, &[]),

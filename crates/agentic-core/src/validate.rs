@@ -347,12 +347,24 @@ impl Amount {
 impl fmt::Display for Amount {
     /// Two decimals, as Juspay EC and Visa Acceptance take it: `92.65`, `100.00`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}.{:02}",
-            self.minor_units / 100,
-            self.minor_units % 100
-        )
+        // Digits written right to left into a buffer: no formatting machinery for a request
+        // body's amount.
+        let mut text = [b'0'; 24];
+        let mut at = text.len();
+        let mut rest = self.minor_units;
+        loop {
+            at -= 1;
+            text[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if at == text.len() - 2 {
+                at -= 1;
+                text[at] = b'.';
+            }
+            if rest == 0 && at < text.len() - 3 {
+                break;
+            }
+        }
+        f.write_str(std::str::from_utf8(&text[at..]).unwrap_or_default())
     }
 }
 
@@ -405,5 +417,14 @@ mod tests {
                 .minor_units(),
             1
         );
+        for (minor, text) in [
+            (1, "0.01"),
+            (10, "0.10"),
+            (100, "1.00"),
+            (123_456, "1234.56"),
+        ] {
+            let amount = Amount::from_minor_units("amount", minor).expect("valid");
+            assert_eq!(amount.to_string(), text);
+        }
     }
 }

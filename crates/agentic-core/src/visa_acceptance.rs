@@ -29,7 +29,7 @@ use crate::visa_page::{
 };
 use crate::wire::{
     Body, Endpoint, HttpResponse, Method, RawJson, decode_json, decode_json_keeping_raw, lenient,
-    open_enum, path_segment,
+    open_enum, push_path_segment,
 };
 
 pub use crate::visa_page::AuthenticationContext;
@@ -39,10 +39,12 @@ const TOKENIZED_CARDS: &str = "/tms/v2/tokenized-cards/";
 
 /// `/tms/v2/tokenized-cards/{tokenId}{suffix}`.
 fn token_path(token_id: &Id, suffix: &str) -> String {
-    format!(
-        "{TOKENIZED_CARDS}{}{suffix}",
-        path_segment(token_id.as_str())
-    )
+    let id = token_id.as_str();
+    let mut path = String::with_capacity(TOKENIZED_CARDS.len() + id.len() + suffix.len());
+    path.push_str(TOKENIZED_CARDS);
+    push_path_segment(&mut path, id);
+    path.push_str(suffix);
+    path
 }
 
 /// Standard base64 without padding, as the C-AO sample's merchant descriptor is written.

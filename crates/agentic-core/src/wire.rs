@@ -89,20 +89,44 @@ impl Body {
     /// sized exactly up front: the bytes of a PAN or an OTP are never left behind by a
     /// reallocation, and no chunk-by-chunk growth is paid for.
     pub(crate) fn form(pairs: &[(&str, &str)]) -> Self {
+        /// How each byte is written: `0` as is, `1` as `+` (space), `2` as `%XX` (the extra
+        /// width), one table lookup per byte.
+        const CLASS: [u8; 256] = {
+            let mut table = [2u8; 256];
+            let mut byte = 0u8;
+            loop {
+                if byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_') {
+                    table[byte as usize] = 0;
+                } else if byte == b' ' {
+                    table[byte as usize] = 1;
+                }
+                if byte == u8::MAX {
+                    break table;
+                }
+                byte += 1;
+            }
+        };
         fn kept(byte: u8) -> bool {
-            byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_')
+            CLASS[usize::from(byte)] == 0
         }
         fn encoded_len(text: &str) -> usize {
-            text.bytes()
-                .map(|b| if kept(b) || b == b' ' { 1 } else { 3 })
-                .sum()
+            let extra: usize = text
+                .bytes()
+                .map(|b| usize::from(CLASS[usize::from(b)] & 2))
+                .sum();
+            text.len() + extra
         }
         fn encode(text: &str, out: &mut Vec<u8>) {
             const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            for byte in text.bytes() {
-                if kept(byte) {
-                    out.push(byte);
-                } else if byte == b' ' {
+            let mut rest = text.as_bytes();
+            // Runs of kept bytes (most values are ids and digits) are copied in one go.
+            loop {
+                let run = rest.iter().position(|&b| !kept(b)).unwrap_or(rest.len());
+                out.extend_from_slice(&rest[..run]);
+                let Some((&byte, tail)) = rest[run..].split_first() else {
+                    return;
+                };
+                if byte == b' ' {
                     out.push(b'+');
                 } else {
                     out.extend_from_slice(&[
@@ -111,6 +135,7 @@ impl Body {
                         HEX[usize::from(byte & 0x0F)],
                     ]);
                 }
+                rest = tail;
             }
         }
         let len: usize = pairs
@@ -287,7 +312,7 @@ pub fn decode_json_keeping_raw<T: DeserializeOwned>(
 ) -> Result<(T, RawJson), ApiError> {
     let value = crate::error::check_response(provider, response)?;
     let typed = from_checked_value(provider, operation, response, &value)?;
-    Ok((typed, RawJson(value)))
+    Ok((typed, RawJson::from(value)))
 }
 
 fn from_checked_value<T: DeserializeOwned>(
@@ -311,18 +336,33 @@ fn from_checked_value<T: DeserializeOwned>(
 /// Percent-encodes one path segment (RFC 3986: unreserved characters pass through), so an id
 /// can never add a path level or a query.
 pub(crate) fn path_segment(value: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
+    push_path_segment(&mut out, value);
+    out
+}
+
+/// [`path_segment`], appended to `out`; runs of unreserved characters are copied in one go.
+pub(crate) fn push_path_segment(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    let mut rest = value;
+    loop {
+        // Every byte before `run` is ASCII, so `run` is a character boundary.
+        let run = rest
+            .bytes()
+            .position(|b| !unreserved(b))
+            .unwrap_or(rest.len());
+        out.push_str(&rest[..run]);
+        let Some(c) = rest[run..].chars().next() else {
+            return;
+        };
+        for byte in c.encode_utf8(&mut [0; 4]).bytes() {
             out.push('%');
             out.push(char::from(HEX[usize::from(byte >> 4)]));
             out.push(char::from(HEX[usize::from(byte & 0x0F)]));
         }
+        rest = &rest[run + c.len_utf8()..];
     }
-    out
 }
 
 #[cfg(test)]
@@ -415,33 +455,89 @@ macro_rules! open_enum {
 pub(crate) use open_enum;
 
 /// Tolerant field decoders for `#[serde(deserialize_with = "…")]`.
+///
+/// One plain visitor reads the scalar as it comes (not an untagged enum, which buffers the value
+/// and then tries each shape in turn); each decoder then applies its rule. A wrong type is an
+/// error at the field, so the JSON path names it.
 pub mod lenient {
-    use super::{Deserialize, Deserializer};
+    use std::fmt;
 
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum NumberOrText {
+    use serde::Deserializer;
+    use serde::de::{Error, Visitor};
+
+    /// A JSON scalar; `null` and absent are `None` before this is built.
+    enum Scalar {
+        Bool(bool),
         Number(serde_json::Number),
         Text(String),
     }
 
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum BoolOrText {
-        Bool(bool),
-        Text(String),
+    struct ScalarVisitor;
+
+    impl<'de> Visitor<'de> for ScalarVisitor {
+        type Value = Option<Scalar>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string, a number or a boolean")
+        }
+
+        fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+
+        fn visit_bool<E: Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(Scalar::Bool(v)))
+        }
+
+        fn visit_u64<E: Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(Scalar::Number(v.into())))
+        }
+
+        fn visit_i64<E: Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(Scalar::Number(v.into())))
+        }
+
+        fn visit_f64<E: Error>(self, v: f64) -> Result<Self::Value, E> {
+            serde_json::Number::from_f64(v)
+                .map(|n| Some(Scalar::Number(n)))
+                .ok_or_else(|| E::custom("not a JSON number"))
+        }
+
+        fn visit_str<E: Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Scalar::Text(v.to_owned())))
+        }
+
+        fn visit_string<E: Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Scalar::Text(v)))
+        }
     }
 
-    fn to_u64<E: serde::de::Error>(value: NumberOrText) -> Result<u64, E> {
-        match value {
-            NumberOrText::Number(n) => n
-                .as_u64()
-                .ok_or_else(|| E::custom("expected a non-negative integer")),
-            NumberOrText::Text(s) => s
-                .trim()
-                .parse()
-                .map_err(|_| E::custom("expected a non-negative integer")),
-        }
+    /// Reads a scalar or `null`.
+    fn scalar<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Scalar>, D::Error> {
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+
+    /// A count as text or number; blank text is `None`.
+    fn count<E: Error>(value: Option<Scalar>) -> Result<Option<u32>, E> {
+        let n = match value {
+            None => return Ok(None),
+            Some(Scalar::Text(s)) if s.trim().is_empty() => return Ok(None),
+            Some(Scalar::Text(s)) => s.trim().parse::<u64>().ok(),
+            Some(Scalar::Number(n)) => n.as_u64(),
+            Some(Scalar::Bool(_)) => None,
+        };
+        let n = n.ok_or_else(|| E::custom("expected a non-negative integer"))?;
+        u32::try_from(n)
+            .map(Some)
+            .map_err(|_| E::custom("integer out of range"))
     }
 
     /// A count that the docs tag as String but samples send as a number: accepts both.
@@ -449,8 +545,8 @@ pub mod lenient {
     /// # Errors
     /// When the value is neither a non-negative integer nor its decimal text.
     pub fn u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
-        let n = to_u64(NumberOrText::deserialize(deserializer)?)?;
-        u32::try_from(n).map_err(|_| serde::de::Error::custom("integer out of range"))
+        count(scalar(deserializer)?)?
+            .ok_or_else(|| Error::custom("expected a non-negative integer"))
     }
 
     /// Optional form of [`u32`](fn@u32): `null`, absent and `""` are `None`.
@@ -458,16 +554,7 @@ pub mod lenient {
     /// # Errors
     /// As [`u32`](fn@u32).
     pub fn opt_u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
-        match Option::<NumberOrText>::deserialize(deserializer)? {
-            None => Ok(None),
-            Some(NumberOrText::Text(s)) if s.trim().is_empty() => Ok(None),
-            Some(v) => {
-                let n = to_u64(v)?;
-                u32::try_from(n)
-                    .map(Some)
-                    .map_err(|_| serde::de::Error::custom("integer out of range"))
-            }
-        }
+        count(scalar(deserializer)?)
     }
 
     /// An optional boolean that may arrive as `true` or `"true"`.
@@ -475,15 +562,16 @@ pub mod lenient {
     /// # Errors
     /// When the value is neither a boolean nor `"true"`/`"false"`.
     pub fn opt_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
-        match Option::<BoolOrText>::deserialize(deserializer)? {
+        match scalar(deserializer)? {
             None => Ok(None),
-            Some(BoolOrText::Bool(b)) => Ok(Some(b)),
-            Some(BoolOrText::Text(s)) => match s.trim().to_ascii_lowercase().as_str() {
-                "true" => Ok(Some(true)),
-                "false" => Ok(Some(false)),
+            Some(Scalar::Bool(b)) => Ok(Some(b)),
+            Some(Scalar::Text(s)) => match s.trim() {
+                t if t.eq_ignore_ascii_case("true") => Ok(Some(true)),
+                t if t.eq_ignore_ascii_case("false") => Ok(Some(false)),
                 "" => Ok(None),
-                _ => Err(serde::de::Error::custom("expected a boolean")),
+                _ => Err(Error::custom("expected a boolean")),
             },
+            Some(Scalar::Number(_)) => Err(Error::custom("expected a boolean")),
         }
     }
 
@@ -494,11 +582,12 @@ pub mod lenient {
     pub fn opt_string<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<String>, D::Error> {
-        Ok(match Option::<NumberOrText>::deserialize(deserializer)? {
-            None => None,
-            Some(NumberOrText::Number(n)) => Some(n.to_string()),
-            Some(NumberOrText::Text(s)) => Some(s),
-        })
+        match scalar(deserializer)? {
+            None => Ok(None),
+            Some(Scalar::Text(s)) => Ok(Some(s)),
+            Some(Scalar::Number(n)) => Ok(Some(n.to_string())),
+            Some(Scalar::Bool(_)) => Err(Error::custom("expected a string or a number")),
+        }
     }
 }
 
@@ -532,8 +621,11 @@ pub fn decode_json_at<T: DeserializeOwned>(
 
 /// The raw JSON of a response whose documented model is incomplete (DESIGN.md §3: provisional
 /// models keep it). It may hold secrets, so it is redacted in `Debug` and not `Serialize`.
+///
+/// Shared, not copied, by `clone`: a journey hands its outcome (fetched credentials with their
+/// raw body) out on every `next_action`.
 #[derive(Clone, PartialEq, Default)]
-pub struct RawJson(serde_json::Value);
+pub struct RawJson(std::sync::Arc<serde_json::Value>);
 
 impl RawJson {
     /// The JSON as received. Treat it as secret-bearing.
@@ -544,7 +636,7 @@ impl RawJson {
 
 impl From<serde_json::Value> for RawJson {
     fn from(value: serde_json::Value) -> Self {
-        Self(value)
+        Self(std::sync::Arc::new(value))
     }
 }
 
@@ -556,6 +648,6 @@ impl fmt::Debug for RawJson {
 
 impl<'de> Deserialize<'de> for RawJson {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        serde_json::Value::deserialize(deserializer).map(Self)
+        serde_json::Value::deserialize(deserializer).map(Self::from)
     }
 }

@@ -147,7 +147,7 @@ impl NewOrder {
     }
 
     fn request(&self, order_id: &OrderId) -> Result<CreateOrderRequest, InvalidInput> {
-        let mut request = CreateOrderRequest::new(order_id.as_str(), &self.amount.to_string())?;
+        let mut request = CreateOrderRequest::validated(order_id.clone(), self.amount);
         if let Some(v) = &self.currency {
             request = request.with_currency(v)?;
         }
@@ -252,7 +252,7 @@ impl Challenge {
     /// `max − current + 1`; without them at least one entry is allowed (API.md §9 q13 leaves the
     /// semantics open). Resends: `max_otp_send_limit − times_otp_sent`, else 1 when
     /// `resend_allowed`.
-    fn from_step(step: &NextStep) -> Option<Self> {
+    fn from_step(step: NextStep) -> Result<Self, NextStep> {
         let NextStep::NativeOtp {
             txn_uuid,
             challenge_id,
@@ -264,22 +264,22 @@ impl Challenge {
             max_attempts,
         } = step
         else {
-            return None;
+            return Err(step);
         };
         let attempts_left = match (max_attempts, current_attempt) {
             (Some(max), Some(current)) => max.saturating_sub(current.saturating_sub(1)),
-            (Some(max), None) => *max,
+            (Some(max), None) => max,
             _ => 1,
         };
         let resends_left = match (max_otp_send_limit, times_otp_sent) {
             _ if !resend_allowed => 0,
-            (Some(max), Some(sent)) => max.saturating_sub(*sent),
+            (Some(max), Some(sent)) => max.saturating_sub(sent),
             _ => 1,
         };
-        Some(Self {
-            txn_uuid: txn_uuid.clone(),
-            challenge_id: challenge_id.clone(),
-            fallback_url: fallback_url.clone(),
+        Ok(Self {
+            txn_uuid,
+            challenge_id,
+            fallback_url,
             attempts_left,
             resends_left,
         })
@@ -429,29 +429,30 @@ impl DirectOtp {
     }
 
     /// Where a transaction response leads (start, authenticate, resend).
-    fn on_txn(&mut self, txn: &TxnResponse, wrong_otp: bool, now: UnixMillis) -> Next<Phase, Step> {
-        self.status = Some(txn.status.clone());
-        if let Some(id) = txn.txn_id.clone().or_else(|| txn.id.clone()) {
+    /// Taken by value: the ids and the status move into the script instead of being copied.
+    fn on_txn(&mut self, txn: TxnResponse, wrong_otp: bool, now: UnixMillis) -> Next<Phase, Step> {
+        let step = txn.next_step();
+        if let Some(id) = txn.txn_id.or(txn.id) {
             self.txn_id = Some(id);
         }
-        if txn.status.is_success() {
+        let status = self.status.insert(txn.status);
+        if status.is_success() {
             return Next::Done;
         }
-        if txn.status.is_failure() {
+        if status.is_failure() {
             return Next::Fail(JourneyFailure::PaymentFailed {
-                status: txn.status.as_str().to_owned(),
+                status: status.as_str().to_owned(),
             });
         }
-        let step = txn.next_step();
-        if let Some(challenge) = Challenge::from_step(&step) {
-            self.challenge = Some(challenge);
-            return Next::Prompt(Phase::EnterOtp {
-                last_attempt_failed: wrong_otp,
-            });
-        }
-        match step {
-            NextStep::Redirect { url } => Next::Prompt(Phase::Redirect { url }),
-            _ => self.poll(StatusPurpose::Payment, now),
+        match Challenge::from_step(step) {
+            Ok(challenge) => {
+                self.challenge = Some(challenge);
+                Next::Prompt(Phase::EnterOtp {
+                    last_attempt_failed: wrong_otp,
+                })
+            }
+            Err(NextStep::Redirect { url }) => Next::Prompt(Phase::Redirect { url }),
+            Err(_) => self.poll(StatusPurpose::Payment, now),
         }
     }
 
@@ -577,13 +578,13 @@ impl Script for DirectOtp {
                 let txn = StartAuthenticationRequest::decode(response)?;
                 // The card has done its job: drop it from memory.
                 secrets.card = None;
-                Ok(self.on_txn(&txn, false, now))
+                Ok(self.on_txn(txn, false, now))
             }
             Step::ProcessOtp => {
                 let next = match ProcessOtpRequest::decode(response) {
                     Ok(txn) => {
                         let pending_again = txn.status == TxnStatus::PendingVbv;
-                        self.on_txn(&txn, pending_again, now)
+                        self.on_txn(txn, pending_again, now)
                     }
                     // A wrong OTP's error body is undocumented (API.md §9 q13): a 4xx that is
                     // not about credentials counts as a refused OTP while attempts remain.
@@ -611,7 +612,7 @@ impl Script for DirectOtp {
                 Ok(next)
             }
             Step::ResendOtp => match ResendOtpRequest::decode(response) {
-                Ok(txn) => Ok(self.on_txn(&txn, false, now)),
+                Ok(txn) => Ok(self.on_txn(txn, false, now)),
                 Err(e) if e.category == ErrorCategory::LimitExceeded => {
                     if let Some(challenge) = self.challenge.as_mut() {
                         challenge.resends_left = 0;
