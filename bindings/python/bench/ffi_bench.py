@@ -107,26 +107,7 @@ def setup(agentic, recording: str):
             return agentic.HttpResponse(status, headers, body)
 
     transport = ReplayTransport()
-    client = agentic.AgenticClient(
-        agentic.ClientSettings(
-            juspay=agentic.JuspaySettings(
-                environment=settings["juspay_environment"],
-                merchant_id=settings["juspay_merchant_id"],
-                routing_id=settings["juspay_routing_id"],
-            ),
-            visa_acceptance=agentic.VisaAcceptanceSettings(
-                environment=settings["visa_environment"],
-                merchant_id=settings["visa_merchant_id"],
-                key_id=settings["visa_key_id"],
-            ),
-            connect_timeout_ms=5_000,
-            read_timeout_ms=10_000,
-            overall_timeout_ms=15_000,
-        ),
-        juspay_api_key=settings["juspay_api_key"],
-        visa_shared_secret=settings["visa_shared_secret"],
-        transport=transport,
-    )
+    client = client_for(agentic, settings, transport)
 
     def starter(journey: Journey):
         """The journey's start call, its records built once (as an app holds its params)."""

@@ -352,9 +352,10 @@ impl HttpTransport for ReplayTransport {
 // Starting and driving journeys
 // ------------------------------------------------------------------------------------------
 
+/// The benchmarks' client: the recording's settings, and `transport` (`None`: the built-in one).
 fn client(
     settings: &BTreeMap<String, String>,
-    transport: Arc<dyn HttpTransport>,
+    transport: Option<Arc<dyn HttpTransport>>,
 ) -> Fallible<Arc<AgenticClient>> {
     let get = |name: &str| {
         settings
@@ -382,7 +383,7 @@ fn client(
         Some(get("juspay_api_key")?),
         None,
         Some(get("visa_shared_secret")?),
-        Some(transport),
+        transport,
     )
     .map_err(|e| format!("client: {e}"))
 }
@@ -715,7 +716,7 @@ fn record(file: &str) -> Fallible<()> {
         ("visa_shared_secret", config.visa_shared_secret.as_str()),
     ]);
     let transport = Arc::new(RecordingTransport::new());
-    let live = client(&settings, transport.clone())?;
+    let live = client(&settings, Some(transport.clone()))?;
     let card = [
         ("card_number", magic::CARD_CHALLENGED),
         ("card_exp_month", CARD_EXP_MONTH),
@@ -822,7 +823,7 @@ fn record(file: &str) -> Fallible<()> {
 
     // Every journey must replay from the recording alone (the sandbox is gone now).
     let replay = Arc::new(ReplayTransport::default());
-    let offline = client(&settings, replay.clone())?;
+    let offline = client(&settings, Some(replay.clone()))?;
     for journey in &journeys {
         replay.load(&journey.responses);
         let step_count = drive(&offline, journey).map_err(|e| {
@@ -915,7 +916,7 @@ fn replay(file: &str, quick: bool) -> Fallible<()> {
     let recording = Recording::read(&text)?;
     let plan = Plan::new(quick);
     let transport = Arc::new(ReplayTransport::default());
-    let client = client(&recording.settings, transport.clone())?;
+    let client = client(&recording.settings, Some(transport.clone()))?;
     let mut out = String::new();
     for journey in &recording.journeys {
         let ns = measure(&plan, || {
@@ -1070,7 +1071,7 @@ impl Live {
             .new_agent();
         Ok(Self {
             url: url.to_owned(),
-            client: live_client(&settings)?,
+            client: client(&settings, None)?,
             settings,
             agent,
             journeys: live_journeys(url),
@@ -1168,37 +1169,6 @@ impl Live {
             steps += 1;
         }
     }
-}
-
-fn live_client(settings: &BTreeMap<String, String>) -> Fallible<Arc<AgenticClient>> {
-    let get = |name: &str| {
-        settings
-            .get(name)
-            .cloned()
-            .ok_or_else(|| format!("setting {name} missing"))
-    };
-    AgenticClient::new(
-        ClientSettings {
-            juspay: Some(JuspaySettings {
-                environment: get("juspay_environment")?,
-                merchant_id: get("juspay_merchant_id")?,
-                routing_id: Some(get("juspay_routing_id")?),
-            }),
-            visa_acceptance: Some(VisaAcceptanceSettings {
-                environment: get("visa_environment")?,
-                merchant_id: get("visa_merchant_id")?,
-                key_id: get("visa_key_id")?,
-            }),
-            connect_timeout_ms: 5_000,
-            read_timeout_ms: 10_000,
-            overall_timeout_ms: 15_000,
-        },
-        Some(get("juspay_api_key")?),
-        None,
-        Some(get("visa_shared_secret")?),
-        None,
-    )
-    .map_err(|e| format!("client: {e}"))
 }
 
 /// `ffi_reference live <url>`: prints the settings and the journeys (`setting`, `journey`,

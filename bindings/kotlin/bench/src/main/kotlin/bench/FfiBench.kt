@@ -567,29 +567,8 @@ fun main(args: Array<String>) {
         println(liveBench(args[2], args[3], quick).joinToString("\n"))
     }
     val recording = readRecording(args[0])
-    val s = recording.settings
-    fun setting(name: String) = s[name] ?: error("setting $name missing")
     val transport = ReplayTransport()
-    val client = AgenticClient(
-        ClientSettings(
-            juspay = JuspaySettings(
-                environment = setting("juspay_environment"),
-                merchantId = setting("juspay_merchant_id"),
-                routingId = setting("juspay_routing_id"),
-            ),
-            visaAcceptance = VisaAcceptanceSettings(
-                environment = setting("visa_environment"),
-                merchantId = setting("visa_merchant_id"),
-                keyId = setting("visa_key_id"),
-            ),
-            connectTimeoutMs = 5_000uL,
-            readTimeoutMs = 10_000uL,
-            overallTimeoutMs = 15_000uL,
-        ),
-        juspayApiKey = setting("juspay_api_key"),
-        visaSharedSecret = setting("visa_shared_secret"),
-        transport = transport,
-    )
+    val client = clientFor(recording.settings, transport)
     val plan = Plan(quick)
     val starts = recording.journeys.map { starter(client, it) }
 
