@@ -5669,13 +5669,14 @@ public func FfiConverterTypeRecovery_lower(_ value: Recovery) -> RustBuffer {
 
 
 /**
- * Where `advance()` stopped.
+ * Where the journey stopped: what `advance()` and every answer return.
  */
 
 public enum SessionStep {
     
     /**
-     * The journey needs the app: answer with the matching session method, then advance again.
+     * The journey needs the app: answer with the matching session method; it returns the next
+     * step.
      */
     case prompt(
         /**

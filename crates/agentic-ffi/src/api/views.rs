@@ -1,4 +1,4 @@
-//! What `advance()` returns, as foreign types. Records and enums hold public data only (their
+//! What `advance()` and the answers return, as foreign types. Records and enums hold public data only (their
 //! generated `toString()` / `repr()` prints every field); each secret is behind an object with
 //! getters: the Visa page message to post ([`PageMessage`]), the fetched payment credentials
 //! ([`PaymentCredentials`]) and the passkey result ([`PasskeyAssurance`]).
@@ -38,10 +38,11 @@ impl From<EngineKind> for JourneyKind {
     }
 }
 
-/// Where `advance()` stopped.
+/// Where the journey stopped: what `advance()` and every answer return.
 #[derive(Debug, Clone, uniffi::Enum)]
 pub enum SessionStep {
-    /// The journey needs the app: answer with the matching session method, then advance again.
+    /// The journey needs the app: answer with the matching session method; it returns the next
+    /// step.
     Prompt {
         /// What to ask or do.
         prompt: PromptView,
