@@ -25,9 +25,19 @@ from conftest import (
     Leaks,
     Page,
     drive,
+    holds_secret,
 )
 
 DAY_MS = 24 * 60 * 60 * 1000
+
+
+def test_a_digit_secret_counts_only_as_a_whole_word():
+    assert holds_secret("otp=456789&x=1", RIGHT_OTP)
+    assert holds_secret('"456789"', RIGHT_OTP)
+    assert holds_secret("1456789 and 456789", RIGHT_OTP)
+    assert not holds_secret("until=1700004567890", RIGHT_OTP)
+    assert not holds_secret("txn-9a456789b", RIGHT_OTP)
+    assert holds_secret("x-ezAwMX06-y", "ezAwMX06")
 
 
 def enrollment_params(sandbox, customer: str = "customer_1") -> agentic.EnrollmentParams:

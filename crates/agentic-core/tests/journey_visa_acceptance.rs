@@ -2506,7 +2506,7 @@ proptest! {
 /// The canary check must not fire on a clock reading that happens to contain the CVV's digits
 /// (seen in CI: `"until":1700000073738`), and must still fire on the CVV itself.
 #[test]
-fn a_digit_canary_counts_only_as_a_whole_number() {
+fn a_digit_canary_counts_only_as_a_whole_word() {
     use support::canary::{CVV, SECURE_TOKEN, holds};
     assert!(holds(r#"{"cvv":"737"}"#, CVV));
     assert!(holds("cvv=737&x=1", CVV));
@@ -2514,6 +2514,8 @@ fn a_digit_canary_counts_only_as_a_whole_number() {
     assert!(holds("1737 and 737", CVV));
     assert!(!holds(r#"{"until":1700000073738}"#, CVV));
     assert!(!holds("17370", CVV));
+    assert!(!holds("txn-9a737b", CVV));
+    assert!(!holds("c_737_1", CVV));
     assert!(holds("x-ezAwMX06-canary-secure-token-5d1e-y", SECURE_TOKEN));
 }
 

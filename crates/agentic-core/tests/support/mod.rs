@@ -54,19 +54,20 @@ pub mod canary {
         }
     }
 
-    /// Whether `text` holds `secret`. A short all-digit secret (the CVV, the OTP) counts only
-    /// as a whole number: "737" inside a random clock reading such as 1700000073738 is not a
-    /// leak, while `"737"` or `cvv=737` is.
+    /// Whether `text` holds `secret`. An all-digit secret (the CVV, the OTP) counts only as a
+    /// whole word: "737" inside a random clock reading such as 1700000073738 or an id such as
+    /// `9a737b` is not a leak, while `"737"` or `cvv=737` is. The same rule as the C, Python,
+    /// Kotlin and Swift canaries.
     pub fn holds(text: &str, secret: &str) -> bool {
         if !secret.bytes().all(|b| b.is_ascii_digit()) {
             return text.contains(secret);
         }
+        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
         let bytes = text.as_bytes();
         text.match_indices(secret).any(|(at, _)| {
             let before = at.checked_sub(1).map(|i| bytes[i]);
             let after = bytes.get(at + secret.len()).copied();
-            !before.is_some_and(|b| b.is_ascii_digit())
-                && !after.is_some_and(|b| b.is_ascii_digit())
+            !before.is_some_and(word) && !after.is_some_and(word)
         })
     }
 }

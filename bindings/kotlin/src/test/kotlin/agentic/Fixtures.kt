@@ -174,9 +174,25 @@ class Canary {
         val texts = synchronized(texts) { texts.toList() }
         check(secrets.isNotEmpty())
         for ((where, text) in texts) for (secret in secrets) {
-            assertFalse(text.contains(secret), "a secret (${secret.take(3)}…) appears in $where: $text")
+            assertFalse(holdsSecret(text, secret), "a secret (${secret.take(3)}…) appears in $where: $text")
         }
     }
+}
+
+/**
+ * Whether [text] holds [secret]. An all-digit secret (an OTP, a card number) counts only as a whole
+ * word: "456789" inside the clock reading 1700004567890 is chance, while "456789" or otp=456789 is
+ * a leak. The same rule as the Rust, C, Python and Swift canaries.
+ */
+fun holdsSecret(text: String, secret: String): Boolean {
+    if (secret.isEmpty() || !secret.all { it in '0'..'9' }) return text.contains(secret)
+    fun isWord(at: Int) = at in text.indices && (text[at].isLetterOrDigit() || text[at] == '_')
+    var at = text.indexOf(secret)
+    while (at >= 0) {
+        if (!isWord(at - 1) && !isWord(at + secret.length)) return true
+        at = text.indexOf(secret, at + 1)
+    }
+    return false
 }
 
 /** How a journey ended. */

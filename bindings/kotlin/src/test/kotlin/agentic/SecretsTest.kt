@@ -1,6 +1,7 @@
 package agentic
 
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import uniffi.agentic.AgenticException
@@ -13,10 +14,22 @@ import uniffi.agentic.OutcomeView
  * errors, the settings and parameter records, the secret-holding objects (page messages,
  * credentials, passkey result, the transport's requests and responses) — and every checkpoint
  * against every secret that went in or came out: card numbers, API key, shared secret, OTP,
- * `secureToken`, the page's `payload`, `fidoBlob`, token number and cryptogram.
+ * `secureToken`, the page's `payload`, `fidoBlob` and token number. Values shorter than six
+ * characters (CVV, the three-digit sandbox cryptogram) occur in any text by chance: the Rust and
+ * C tests check those where the text is known.
  */
 class SecretsTest {
     private val sandbox = Sandbox.instance
+
+    @Test
+    fun `a digit secret counts only as a whole word`() {
+        assertTrue(holdsSecret("otp=456789&x=1", "456789"))
+        assertTrue(holdsSecret("\"456789\"", "456789"))
+        assertTrue(holdsSecret("1456789 and 456789", "456789"))
+        assertFalse(holdsSecret("until=1700004567890", "456789"))
+        assertFalse(holdsSecret("txn-9a456789b", "456789"))
+        assertTrue(holdsSecret("x-ezAwMX06-y", "ezAwMX06"))
+    }
 
     @Test
     fun `no toString of anything the SDK hands out holds a secret`() {
