@@ -76,7 +76,7 @@ impl Transport for Capture {
             headers: request
                 .headers
                 .iter()
-                .map(|(n, v)| (n.clone(), v.expose().to_owned()))
+                .map(|(n, v)| (n.to_string(), v.expose().to_owned()))
                 .collect(),
             body: String::from_utf8_lossy(&request.body).into_owned(),
             status: match &result {

@@ -566,8 +566,8 @@ impl Autopilot {
             method: Method::Post,
             url: self.url(path),
             headers: vec![(
-                "content-type".to_owned(),
-                HeaderValue::Public("application/json".to_owned()),
+                "content-type".into(),
+                HeaderValue::Public("application/json".into()),
             )],
             body: message.as_bytes().to_vec().into(),
             operation: "sandbox.visa_page",
@@ -605,10 +605,7 @@ impl Autopilot {
         let request = WireRequest {
             method: Method::Get,
             url: url.to_owned(),
-            headers: vec![(
-                "accept".to_owned(),
-                HeaderValue::Public("text/html".to_owned()),
-            )],
+            headers: vec![("accept".into(), HeaderValue::Public("text/html".into()))],
             body: Vec::new().into(),
             operation: "sandbox.bank_page",
         };

@@ -225,9 +225,10 @@ impl Otp {
     /// # Errors
     /// [`InvalidInput`] for `field`.
     pub fn new(field: &'static str, value: impl Into<String>) -> Result<Self, InvalidInput> {
-        let value = zeroize::Zeroizing::new(value.into());
+        let mut value = zeroize::Zeroizing::new(value.into());
         validate::digits(field, &value, 4, 8)?;
-        Ok(Self::from_unchecked(value.to_string()))
+        // Moved out, not copied: the Zeroizing wrapper is left holding nothing.
+        Ok(Self::from_unchecked(std::mem::take(&mut *value)))
     }
 }
 
@@ -239,9 +240,9 @@ macro_rules! non_empty_secret_constructor {
             /// # Errors
             /// [`InvalidInput`] for `field` when the value is empty or blank.
             pub fn new(field: &'static str, value: impl Into<String>) -> Result<Self, InvalidInput> {
-                let value = zeroize::Zeroizing::new(value.into());
+                let mut value = zeroize::Zeroizing::new(value.into());
                 validate::non_empty(field, &value)?;
-                Ok(Self::from_unchecked(value.to_string()))
+                Ok(Self::from_unchecked(std::mem::take(&mut *value)))
             }
         }
     )*};
@@ -259,3 +260,85 @@ non_empty_secret_constructor!(
     TokenNumber,
     Cryptogram,
 );
+
+/// Bytes that may hold a secret: a request or response body (a PAN, an OTP, fetched
+/// credentials). `Debug` shows only the length, and the whole allocation is wiped on drop.
+///
+/// Not `zeroize::Zeroizing<Vec<u8>>`: that writes the bytes one volatile store at a time, about
+/// 3 instructions per byte, the largest single cost the SDK added to a Direct OTP journey over
+/// a plain ureq client (BENCHMARKS.md, "Journey overhead"). Here one `memset` clears the
+/// allocation and [`std::hint::black_box`] keeps it from being optimised away as a dead store:
+/// the buffer's address escapes into an opaque block that may read it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SecretBytes(Vec<u8>);
+
+impl SecretBytes {
+    /// Takes `bytes` without copying them.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+}
+
+impl From<Vec<u8>> for SecretBytes {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+}
+
+impl std::ops::Deref for SecretBytes {
+    type Target = Vec<u8>;
+
+    fn deref(&self) -> &Vec<u8> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for SecretBytes {
+    /// Growing the vector through this reallocates and leaves the old copy unwiped: size it up
+    /// front.
+    fn deref_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.0
+    }
+}
+
+impl fmt::Debug for SecretBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretBytes(<{} bytes redacted>)", self.0.len())
+    }
+}
+
+impl Drop for SecretBytes {
+    fn drop(&mut self) {
+        wipe(&mut self.0);
+    }
+}
+
+/// Zeroes every byte `bytes` owns, its spare capacity included, and leaves it that long.
+fn wipe(bytes: &mut Vec<u8>) {
+    bytes.clear();
+    // Within capacity: no reallocation, one memset over the whole allocation.
+    bytes.resize(bytes.capacity(), 0);
+    std::hint::black_box(bytes.as_mut_slice());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wipe_zeroes_the_whole_allocation() {
+        let mut bytes = Vec::with_capacity(64);
+        bytes.extend_from_slice(b"4242424242424242");
+        let capacity = bytes.capacity();
+        wipe(&mut bytes);
+        assert_eq!((bytes.len(), bytes.capacity()), (capacity, capacity));
+        assert!(bytes.iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn secret_bytes_debug_shows_only_the_length() {
+        let bytes = SecretBytes::from(b"otp=918273".to_vec());
+        assert_eq!(format!("{bytes:?}"), "SecretBytes(<10 bytes redacted>)");
+        assert_eq!(bytes.as_slice(), b"otp=918273");
+    }
+}

@@ -7,9 +7,9 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
-use zeroize::Zeroizing;
 
 use crate::error::{ApiError, ErrorCategory, Provider, Recovery};
+use crate::secret::SecretBytes;
 
 /// HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -45,9 +45,9 @@ pub enum Body {
     /// No body.
     Empty,
     /// `application/json`.
-    Json(Zeroizing<Vec<u8>>),
+    Json(SecretBytes),
     /// `application/x-www-form-urlencoded`.
-    Form(Zeroizing<Vec<u8>>),
+    Form(SecretBytes),
 }
 
 impl Body {
@@ -79,8 +79,8 @@ impl Body {
         // (BENCHMARKS.md, "Core step cost").
         let mut out = Vec::with_capacity(1000);
         match serde_json::to_writer(&mut out, value) {
-            Ok(()) => Self::Json(Zeroizing::new(out)),
-            Err(_) => Self::Json(Zeroizing::new(Vec::new())),
+            Ok(()) => Self::Json(SecretBytes::new(out)),
+            Err(_) => Self::Json(SecretBytes::default()),
         }
     }
 
@@ -142,7 +142,7 @@ impl Body {
             .iter()
             .map(|(name, value)| encoded_len(name) + 1 + encoded_len(value) + 1)
             .sum();
-        let mut out = Zeroizing::new(Vec::with_capacity(len));
+        let mut out = SecretBytes::new(Vec::with_capacity(len));
         for (name, value) in pairs {
             // As the serializer: a separator once anything has been written.
             if !out.is_empty() {
@@ -195,7 +195,7 @@ pub struct HttpResponse {
     /// A request or correlation id from the response headers (see [`REQUEST_ID_HEADERS`]).
     pub request_id: Option<String>,
     /// The body; may hold fetched credentials, so `Debug` shows only its length.
-    pub body: Zeroizing<Vec<u8>>,
+    pub body: SecretBytes,
 }
 
 /// Response headers a transport copies into [`HttpResponse::request_id`], first match wins.
@@ -208,7 +208,7 @@ impl HttpResponse {
             status,
             content_type: Some(CONTENT_TYPE_JSON.to_owned()),
             request_id: None,
-            body: Zeroizing::new(body.into()),
+            body: SecretBytes::new(body.into()),
         }
     }
 }

@@ -5,17 +5,17 @@ mod support;
 
 use agentic_core::error::check_response;
 use agentic_core::juspay_vat::TriggerOtpRequest;
+use agentic_core::secret::SecretBytes;
 use agentic_core::wire::decode_json;
 use agentic_core::{ApiError, Endpoint, ErrorCategory, HttpResponse, Provider, Recovery};
 use support::json_response;
-use zeroize::Zeroizing;
 
 fn response(status: u16, content_type: Option<&str>, body: &str) -> HttpResponse {
     HttpResponse {
         status,
         content_type: content_type.map(str::to_owned),
         request_id: None,
-        body: Zeroizing::new(body.as_bytes().to_vec()),
+        body: SecretBytes::new(body.as_bytes().to_vec()),
     }
 }
 

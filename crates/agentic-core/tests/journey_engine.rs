@@ -56,7 +56,7 @@ impl Script for Fake {
                 Method::Get
             },
             path: "/x".into(),
-            body: Body::Json(zeroize::Zeroizing::new(
+            body: Body::Json(agentic_core::secret::SecretBytes::new(
                 token.expose_secret().as_bytes().to_vec(),
             )),
             idempotent: *step == Step::Status,

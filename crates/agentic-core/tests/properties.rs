@@ -1,11 +1,11 @@
 //! Property tests: decoding never panics whatever the server sends, and the models round-trip.
 
+use agentic_core::secret::SecretBytes;
 use agentic_core::step_up::{StepUpMethod, StepUpOption};
 use agentic_core::wire::HttpResponse;
 use agentic_core::{Amount, ApiError, Endpoint, ErrorCategory, Provider, Recovery};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-use zeroize::Zeroizing;
 
 /// Every endpoint's decoder, so each property runs over all of them.
 type Decoder = fn(&HttpResponse) -> Result<(), ApiError>;
@@ -134,7 +134,7 @@ fn response(status: u16, content_type: Option<String>, body: Vec<u8>) -> HttpRes
         status,
         content_type,
         request_id: None,
-        body: Zeroizing::new(body),
+        body: SecretBytes::new(body),
     }
 }
 

@@ -61,7 +61,7 @@ fn secrets_read_from_json_stay_redacted_and_exposable() {
 
 #[test]
 fn bodies_responses_and_raw_json_redact() {
-    let body = Body::Json(zeroize::Zeroizing::new(
+    let body = Body::Json(agentic_core::secret::SecretBytes::new(
         format!(r#"{{"otpValue":"{OTP}"}}"#).into_bytes(),
     ));
     assert_eq!(format!("{body:?}"), "Json(<21 bytes redacted>)");

@@ -29,9 +29,10 @@
 //! or `Debug` output: it is decoded into a buffer that is zeroized on drop, used as the HMAC
 //! key and dropped.
 
+use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use agentic_core::secret::{ApiKey, SecretText, SigningSecret};
+use agentic_core::secret::{ApiKey, SecretBytes, SecretText, SigningSecret};
 use agentic_core::wire::{Body, Method};
 use agentic_core::{HttpRequest, Provider};
 use base64::Engine as _;
@@ -45,7 +46,7 @@ use crate::config::{
     BaseUrl, ClientConfig, ConfigError, JuspayAuth, JuspayConfig, VisaAcceptanceConfig,
     decode_shared_secret, field, is_visible_ascii,
 };
-use crate::transport::{HeaderValue, WireRequest};
+use crate::transport::{Header, HeaderValue, WireRequest};
 
 /// `user-agent` of every request: the SDK's name and version.
 pub const USER_AGENT: &str = concat!("agentic/", env!("CARGO_PKG_VERSION"), " (rust)");
@@ -100,7 +101,7 @@ pub fn prepare(
         method: request.method,
         url,
         headers,
-        body: Zeroizing::new(request.body.bytes().to_vec()),
+        body: SecretBytes::new(request.body.bytes().to_vec()),
         operation: request.operation,
     })
 }
@@ -201,7 +202,7 @@ pub(crate) fn prepare_validated(
 ) -> Result<WireRequest, ConfigError> {
     let (url, headers) = url_and_headers(config, prepared, &request, now)?;
     let body = match request.body {
-        Body::Empty => Zeroizing::new(Vec::new()),
+        Body::Empty => SecretBytes::default(),
         Body::Json(bytes) | Body::Form(bytes) => bytes,
     };
     Ok(WireRequest {
@@ -219,10 +220,10 @@ fn url_and_headers(
     prepared: &Prepared,
     request: &HttpRequest,
     now: SystemTime,
-) -> Result<(String, Vec<(String, HeaderValue)>), ConfigError> {
+) -> Result<(String, Vec<Header>), ConfigError> {
     check_path(request)?;
 
-    let mut headers: Vec<(String, HeaderValue)> = Vec::with_capacity(9);
+    let mut headers: Vec<Header> = Vec::with_capacity(9);
     if let Some(content_type) = request.body.content_type() {
         headers.push(public("content-type", content_type));
     }
@@ -330,7 +331,7 @@ fn juspay_headers(
     juspay: &JuspayConfig,
     basic: Option<&SecretString>,
     request: &HttpRequest,
-    headers: &mut Vec<(String, HeaderValue)>,
+    headers: &mut Vec<Header>,
 ) -> Result<(), ConfigError> {
     let routing_id = match (request.provider, &juspay.routing_id) {
         (Provider::JuspayEc, Some(id)) => Some(id),
@@ -357,9 +358,9 @@ fn juspay_headers(
             ));
         }
     }
-    headers.push(public("x-merchantid", &juspay.merchant_id));
+    headers.push(public("x-merchantid", juspay.merchant_id.clone()));
     if let Some(routing_id) = routing_id {
-        headers.push(public("x-routing-id", routing_id));
+        headers.push(public("x-routing-id", routing_id.clone()));
     }
     Ok(())
 }
@@ -372,7 +373,7 @@ fn visa_acceptance_headers(
     request: &HttpRequest,
     target: &str,
     now: SystemTime,
-    headers: &mut Vec<(String, HeaderValue)>,
+    headers: &mut Vec<Header>,
 ) -> Result<(), ConfigError> {
     let date = http_date(now)?;
     let request_target = format!(
@@ -406,11 +407,11 @@ fn visa_acceptance_headers(
         signed.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" ")
     );
 
-    headers.push(public("v-c-merchant-id", &visa.merchant_id));
-    headers.push(public("date", &date));
-    headers.push(public("host", host));
+    headers.push(public("v-c-merchant-id", visa.merchant_id.clone()));
+    headers.push(public("date", date));
+    headers.push(public("host", host.to_owned()));
     if let Some(digest) = digest {
-        headers.push(public("digest", &digest));
+        headers.push(public("digest", digest));
     }
     headers.push(secret(
         "signature",
@@ -448,13 +449,14 @@ fn check_path(request: &HttpRequest) -> Result<(), ConfigError> {
     }
 }
 
-fn public(name: &str, value: &str) -> (String, HeaderValue) {
-    (name.to_owned(), HeaderValue::Public(value.to_owned()))
+/// A public header; names and fixed values are borrowed, not copied, for every request.
+fn public(name: &'static str, value: impl Into<Cow<'static, str>>) -> Header {
+    (Cow::Borrowed(name), HeaderValue::Public(value.into()))
 }
 
-fn secret(name: &str, value: String) -> (String, HeaderValue) {
+fn secret(name: &'static str, value: String) -> Header {
     (
-        name.to_owned(),
+        Cow::Borrowed(name),
         HeaderValue::Secret(SecretString::from(value)),
     )
 }

@@ -9,4 +9,4 @@ pub mod ureq_transport;
 
 pub use config::{ClientConfig, ConfigError};
 pub use driver::{Client, ClientBuildError, Clock, DriverError, Stop, SystemClock};
-pub use transport::{HeaderValue, Timeouts, Transport, TransportError, WireRequest};
+pub use transport::{Header, HeaderValue, Timeouts, Transport, TransportError, WireRequest};

@@ -3,20 +3,21 @@
 //! tests), and the typed failures it reports ([`TransportError`]), each classified as "never
 //! reached the server" or "may have reached it" for the journey's exactly-once rules.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
 use agentic_core::HttpResponse;
 use agentic_core::journey::TransportFailure;
+use agentic_core::secret::SecretBytes;
 use agentic_core::wire::Method;
 use secrecy::{ExposeSecret, SecretString};
-use zeroize::Zeroizing;
 
 /// A header value: public, or secret (`Authorization`, `Signature`) and redacted in `Debug`.
 #[derive(Clone)]
 pub enum HeaderValue {
-    /// Shown in logs.
-    Public(String),
+    /// Shown in logs. The SDK's fixed values are borrowed, not copied per request.
+    Public(Cow<'static, str>),
     /// Never shown.
     Secret(SecretString),
 }
@@ -40,6 +41,10 @@ impl fmt::Debug for HeaderValue {
     }
 }
 
+/// One request header: its lowercase name and its value. The SDK's own names and fixed values
+/// are borrowed, not copied for every request.
+pub type Header = (Cow<'static, str>, HeaderValue);
+
 /// A complete request: absolute URL, every header (authentication included) and the body.
 #[derive(Clone)]
 pub struct WireRequest {
@@ -48,9 +53,9 @@ pub struct WireRequest {
     /// Absolute URL.
     pub url: String,
     /// Headers in order, names lowercase.
-    pub headers: Vec<(String, HeaderValue)>,
+    pub headers: Vec<Header>,
     /// The body (may hold a PAN or an OTP; zeroized on drop, never logged).
-    pub body: Zeroizing<Vec<u8>>,
+    pub body: SecretBytes,
     /// The core's operation name, for spans (`juspay_vat.trigger_otp`).
     pub operation: &'static str,
 }
@@ -331,7 +336,7 @@ mod tests {
                 ),
                 ("x-merchantid".into(), HeaderValue::Public("m1".into())),
             ],
-            body: Zeroizing::new(b"otpValue=918273".to_vec()),
+            body: SecretBytes::new(b"otpValue=918273".to_vec()),
             operation: "t",
         };
         let debug = format!("{request:?}");

@@ -109,6 +109,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use agentic_core::HttpResponse;
+use agentic_core::secret::SecretBytes;
 use agentic_core::wire::{CONTENT_TYPE_FORM, CONTENT_TYPE_JSON, Method, REQUEST_ID_HEADERS};
 use ureq::config::{AutoHeaderValue, Config};
 use ureq::http;
@@ -116,7 +117,6 @@ use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, NextTimeout};
 use ureq::{Agent, AsSendBody, RequestExt};
-use zeroize::Zeroizing;
 
 use crate::auth::{ACCEPT, CLIENT_AUTH_TOKEN_HEADER, USER_AGENT};
 use crate::transport::{
@@ -313,7 +313,7 @@ fn build_head(request: &WireRequest) -> Result<http::Request<()>, TransportError
         }
         let header_value = match value {
             HeaderValue::Public(text) => {
-                match STATIC_VALUES.iter().find(|s| **s == text.as_str()) {
+                match STATIC_VALUES.iter().find(|s| **s == text.as_ref()) {
                     Some(known) => http::HeaderValue::from_static(known),
                     None => http::HeaderValue::from_str(text).map_err(|_| invalid("value"))?,
                 }
@@ -397,9 +397,9 @@ fn response_headers(headers: &http::HeaderMap) -> (Option<String>, Option<String
 }
 
 /// Reads the whole body (so the connection goes back to the pool) into a zeroizing buffer.
-fn read_body(body: &mut ureq::Body) -> Result<Zeroizing<Vec<u8>>, ureq::Error> {
+fn read_body(body: &mut ureq::Body) -> Result<SecretBytes, ureq::Error> {
     let expected = body.content_length().unwrap_or(0).min(MAX_RESPONSE_BODY);
-    let mut out = Zeroizing::new(Vec::with_capacity(usize::try_from(expected).unwrap_or(0)));
+    let mut out = SecretBytes::new(Vec::with_capacity(usize::try_from(expected).unwrap_or(0)));
     body.with_config()
         .limit(MAX_RESPONSE_BODY)
         .reader()

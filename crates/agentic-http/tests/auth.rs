@@ -9,6 +9,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use agentic_core::secret::SecretBytes;
 use agentic_core::secret::{ApiKey, ClientAuthToken, SigningSecret};
 use agentic_core::visa_acceptance::CreateOtpRequest;
 use agentic_core::wire::Method;
@@ -21,7 +22,6 @@ use agentic_http::{
     ClientConfig, ConfigError, HeaderValue, Timeouts, Transport, TransportError, WireRequest,
 };
 use base64::Engine as _;
-use zeroize::Zeroizing;
 
 // --- fixtures ---------------------------------------------------------------------------------
 
@@ -89,7 +89,7 @@ fn request(provider: Provider, method: Method, path: &str, body: Body) -> HttpRe
 }
 
 fn json(body: &str) -> Body {
-    Body::Json(Zeroizing::new(body.as_bytes().to_vec()))
+    Body::Json(SecretBytes::new(body.as_bytes().to_vec()))
 }
 
 fn vat_request() -> HttpRequest {
@@ -106,7 +106,7 @@ fn ec_request() -> HttpRequest {
         Provider::JuspayEc,
         Method::Post,
         "/v2/txns/eul5g88xxxxxswrHYMh/authenticate",
-        Body::Form(Zeroizing::new(
+        Body::Form(SecretBytes::new(
             b"challenge_id=ch_xyz&answer.otp=123456".to_vec(),
         )),
     )
@@ -126,8 +126,8 @@ fn shape(wire: &WireRequest) -> Vec<(&str, Option<&str>)> {
     wire.headers
         .iter()
         .map(|(name, value)| match value {
-            HeaderValue::Public(v) => (name.as_str(), Some(v.as_str())),
-            HeaderValue::Secret(_) => (name.as_str(), None),
+            HeaderValue::Public(v) => (name.as_ref(), Some(v.as_ref())),
+            HeaderValue::Secret(_) => (name.as_ref(), None),
         })
         .collect()
 }
@@ -578,7 +578,7 @@ impl Transport for CountingTransport {
             status: 200,
             content_type: None,
             request_id: None,
-            body: Zeroizing::new(Vec::new()),
+            body: SecretBytes::new(Vec::new()),
         })
     }
 }

@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use agentic_core::journey::TransportFailure;
+use agentic_core::secret::SecretBytes;
 use agentic_core::wire::Method;
 use agentic_http::ureq_transport::{
     MAX_RESPONSE_BODY, UreqTransport, UreqTransportBuildError, UreqTransportConfig,
@@ -16,7 +17,6 @@ use agentic_http::ureq_transport::{
 use agentic_http::{HeaderValue, Timeouts, Transport, TransportError, WireRequest};
 use secrecy::SecretString;
 use server::{Action, Pki, Reply, SilentServer, TestServer, closed_port_url};
-use zeroize::Zeroizing;
 
 const AUTH_CANARY: &str = "Basic c2stY2FuYXJ5LTRmOWE6";
 const BODY_CANARY: &str = "otp=739184&card=4111111111111111";
@@ -68,7 +68,7 @@ fn post(url: &str) -> WireRequest {
                 HeaderValue::Public("merchant_7".into()),
             ),
         ],
-        body: Zeroizing::new(BODY_CANARY.as_bytes().to_vec()),
+        body: SecretBytes::new(BODY_CANARY.as_bytes().to_vec()),
         operation: "test.post",
     }
 }
@@ -81,7 +81,7 @@ fn get(url: &str) -> WireRequest {
             "accept".into(),
             HeaderValue::Public("application/json".into()),
         )],
-        body: Zeroizing::new(Vec::new()),
+        body: SecretBytes::new(Vec::new()),
         operation: "test.get",
     }
 }

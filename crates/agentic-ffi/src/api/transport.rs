@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use agentic_core::HttpResponse as CoreResponse;
+use agentic_core::secret::SecretBytes;
 use agentic_core::wire::REQUEST_ID_HEADERS;
 use agentic_http::transport::{Timeouts, Transport, TransportError, WireRequest, check_url_policy};
 use zeroize::Zeroizing;
@@ -59,7 +60,7 @@ pub struct HttpRequest {
     method: String,
     url: String,
     headers: Vec<(String, Zeroizing<String>)>,
-    body: Zeroizing<Vec<u8>>,
+    body: SecretBytes,
     operation: String,
     timeouts: Timeouts,
 }
@@ -129,7 +130,7 @@ impl HttpRequest {
 pub struct HttpResponse {
     status: u16,
     headers: HashMap<String, String>,
-    body: Zeroizing<Vec<u8>>,
+    body: SecretBytes,
 }
 
 impl std::fmt::Debug for HttpResponse {
@@ -149,7 +150,7 @@ impl HttpResponse {
         Arc::new(Self {
             status,
             headers,
-            body: Zeroizing::new(body),
+            body: SecretBytes::new(body),
         })
     }
 
@@ -201,7 +202,7 @@ impl Transport for ForeignTransport {
             headers: request
                 .headers
                 .iter()
-                .map(|(name, value)| (name.clone(), Zeroizing::new(value.expose().to_owned())))
+                .map(|(name, value)| (name.to_string(), Zeroizing::new(value.expose().to_owned())))
                 .collect(),
             body: request.body.clone(),
             operation: request.operation.to_owned(),
@@ -255,10 +256,10 @@ mod tests {
             method: Method::Post,
             url: url.to_owned(),
             headers: vec![(
-                "authorization".to_owned(),
+                "authorization".into(),
                 HeaderValue::Secret("Basic c2VjcmV0Og==".to_owned().into()),
             )],
-            body: Zeroizing::new(b"{}".to_vec()),
+            body: SecretBytes::new(b"{}".to_vec()),
             operation: "test.op",
         }
     }
@@ -322,7 +323,7 @@ mod tests {
                 "authorization".into(),
                 Zeroizing::new("Basic s3cr3t".into()),
             )],
-            body: Zeroizing::new(b"otp=918273".to_vec()),
+            body: SecretBytes::new(b"otp=918273".to_vec()),
             operation: "op".into(),
             timeouts: Timeouts::default(),
         };
