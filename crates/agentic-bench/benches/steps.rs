@@ -18,8 +18,17 @@
 //! Before the groups run, one line per case is printed on stdout,
 //! `core-step-case<TAB>group<TAB>journey<TAB>step<TAB>response<TAB>next`, so `cargo xtask bench`
 //! knows which groups this run measured and how to label them.
+//!
+//! After each group, the same two functions run once more **interleaved**: rounds of one batch
+//! of SDK steps and one batch of bare work back to back (alternating which goes first), and
+//! the line `core-step-paired<TAB>group<TAB>sdk ns<TAB>bare ns<TAB>ratio<TAB>rounds` gives the
+//! medians over the rounds. Criterion times `sdk` and `serde_json` in separate windows seconds
+//! apart, and this VM's speed drifts by up to half between such windows; the ratio of two
+//! batches timed microseconds apart does not drift. `AGENTIC_BENCH_PAIRED_ROUNDS` sets the
+//! number of rounds (default 301).
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use agentic_core::HttpResponse;
 use agentic_core::journey::direct_otp::{self, CardSecrets, DirectOtpParams, DirectOtpSecrets};
@@ -291,6 +300,95 @@ fn measure<S: Script>(c: &mut Criterion, case: &Case<S>) {
         );
     });
     group.finish();
+    let paired = paired(case, id, &http, &next_value);
+    println!(
+        "core-step-paired\t{}\t{:.1}\t{:.1}\t{:.4}\t{}",
+        group_name(case.journey_name, case.step),
+        paired.sdk_ns,
+        paired.bare_ns,
+        paired.ratio,
+        paired.rounds
+    );
+}
+
+/// Medians of the interleaved rounds.
+struct Paired {
+    sdk_ns: f64,
+    bare_ns: f64,
+    ratio: f64,
+    rounds: usize,
+}
+
+/// Each batch lasts about this long: long enough for the clock, short enough that both
+/// batches of a round see the same machine.
+const BATCH: Duration = Duration::from_micros(200);
+
+/// The `sdk` and `serde_json` functions of [`measure`], timed in interleaved batches.
+fn paired<S: Script>(case: &Case<S>, id: RequestId, http: &HttpResponse, next: &Value) -> Paired {
+    let rounds = std::env::var("AGENTIC_BENCH_PAIRED_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(301);
+    let sdk_batch = |n: usize| {
+        // Setup and drops untimed, as in criterion's `iter_batched`.
+        let journeys: Vec<Journey<S>> = (0..n).map(|_| case.journey.clone()).collect();
+        let mut outputs = Vec::with_capacity(n);
+        let started = Instant::now();
+        for mut journey in journeys {
+            let accepted = journey.on_response(id, black_box(http), NOW);
+            let action = journey.next_action();
+            outputs.push((journey, accepted, action));
+        }
+        let elapsed = started.elapsed();
+        drop(black_box(outputs));
+        elapsed
+    };
+    let bare_batch = |n: usize| {
+        let mut outputs = Vec::with_capacity(n);
+        let started = Instant::now();
+        for _ in 0..n {
+            let decoded = serde_json::from_slice::<Value>(black_box(&http.body));
+            drop(black_box(decoded));
+            outputs.push(serde_json::to_vec(black_box(next)));
+        }
+        let elapsed = started.elapsed();
+        drop(black_box(outputs));
+        elapsed
+    };
+    // Batch size from a short calibration: about BATCH of SDK work per batch.
+    let calibration = sdk_batch(64).as_secs_f64() / 64.0;
+    let n = ((BATCH.as_secs_f64() / calibration.max(1e-9)) as usize).clamp(8, 4096);
+    let mut sdk = Vec::with_capacity(rounds);
+    let mut bare = Vec::with_capacity(rounds);
+    let mut ratios = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let (s, b) = if round % 2 == 0 {
+            let s = sdk_batch(n);
+            (s, bare_batch(n))
+        } else {
+            let b = bare_batch(n);
+            (sdk_batch(n), b)
+        };
+        let (s, b) = (
+            s.as_secs_f64() * 1e9 / n as f64,
+            b.as_secs_f64() * 1e9 / n as f64,
+        );
+        sdk.push(s);
+        bare.push(b);
+        ratios.push(s / b.max(f64::MIN_POSITIVE));
+    }
+    Paired {
+        sdk_ns: median(&mut sdk),
+        bare_ns: median(&mut bare),
+        ratio: median(&mut ratios),
+        rounds,
+    }
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 // ---------------------------------------------------------------------------------------------
