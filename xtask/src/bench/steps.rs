@@ -80,7 +80,11 @@ impl Row {
 pub fn run(mode: Mode) -> Result<Section, String> {
     let mut args = vec!["bench", "-p", "agentic-bench", "--bench", "steps", "--"];
     args.extend_from_slice(criterion_args(mode));
-    let command = format!("cargo {}", args.join(" "));
+    let command = format!(
+        "AGENTIC_BENCH_PAIRED_ROUNDS={} cargo {}",
+        paired_rounds(mode),
+        args.join(" ")
+    );
     let started = SystemTime::now();
     let (cases, mut paired) = run_bench(&args, paired_rounds(mode))?;
     if cases.is_empty() {
