@@ -4,7 +4,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,22 +43,23 @@ static bool contains(const char *text, const char *needle) {
 
 static bool all_digits(const char *text) {
     for (const char *c = text; *c != '\0'; c++) {
-        if (!isdigit((unsigned char)*c)) return false;
+        if (*c < '0' || *c > '9') return false;
     }
     return *text != '\0';
 }
 
 static bool word_char(char c) {
-    return isalnum((unsigned char)c) || c == '_';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
-/* Whether `text` holds `secret` (the "no secret in it" checks). An all-digit secret (the 3-digit
- * sandbox cryptogram, an OTP) counts only as a whole word: "072" inside the clock reading
- * 1795349072000 or the id "9a072b" is chance, while "072" or dtvv=072 is a leak. The same rule
- * as the Rust, Python, Kotlin and Swift canaries. */
+/* Whether `text` holds `secret` (the "no secret in it" checks). A number of up to 8 digits (the
+ * 3-digit sandbox cryptogram, an OTP) counts only as a whole word: "072" inside the clock reading
+ * 1795349072000 or the id "9a072b" is chance, while "072" or dtvv=072 is a leak. Anything else (a
+ * card or token number, text) counts anywhere. The same rule as the Rust, Python, Kotlin and
+ * Swift canaries. */
 static bool holds_secret(const char *text, const char *secret) {
-    if (!all_digits(secret)) return contains(text, secret);
     size_t length = strlen(secret);
+    if (length > 8 || !all_digits(secret)) return contains(text, secret);
     for (const char *at = strstr(text, secret); at != NULL; at = strstr(at + 1, secret)) {
         if (!(at > text && word_char(at[-1])) && !word_char(at[length])) return true;
     }

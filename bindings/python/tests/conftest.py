@@ -234,10 +234,11 @@ class Leaks:
 
 
 def holds_secret(text: str, secret: str) -> bool:
-    """Whether ``text`` holds ``secret``. An all-digit secret (an OTP, a card number) counts only
-    as a whole word: "456789" inside the clock reading 1700004567890 is chance, while "456789" or
-    otp=456789 is a leak. The same rule as the Rust, C, Kotlin and Swift canaries."""
-    if not secret.isdigit():
+    """Whether ``text`` holds ``secret``. A number of up to 8 digits (an OTP, the 3-digit
+    cryptogram) counts only as a whole word: "456789" inside the clock reading 1700004567890 is
+    chance, while "456789" or otp=456789 is a leak. Anything else (a card or token number, text)
+    counts anywhere. The same rule as the Rust, C, Kotlin and Swift canaries."""
+    if not (len(secret) <= 8 and secret.isascii() and secret.isdigit()):
         return secret in text
     return re.search(rf"(?<![0-9A-Za-z_]){re.escape(secret)}(?![0-9A-Za-z_])", text) is not None
 

@@ -38,6 +38,7 @@ def test_a_digit_secret_counts_only_as_a_whole_word():
     assert not holds_secret("until=1700004567890", RIGHT_OTP)
     assert not holds_secret("txn-9a456789b", RIGHT_OTP)
     assert holds_secret("x-ezAwMX06-y", "ezAwMX06")
+    assert holds_secret("pan_4242424242424242", CARD_CHALLENGED)
 
 
 def enrollment_params(sandbox, customer: str = "customer_1") -> agentic.EnrollmentParams:

@@ -2516,6 +2516,7 @@ fn a_digit_canary_counts_only_as_a_whole_word() {
     assert!(!holds("17370", CVV));
     assert!(!holds("txn-9a737b", CVV));
     assert!(!holds("c_737_1", CVV));
+    assert!(holds("pan_4242424242424242", "4242424242424242"));
     assert!(holds("x-ezAwMX06-canary-secure-token-5d1e-y", SECURE_TOKEN));
 }
 

@@ -482,16 +482,17 @@ final class Pilot {
     }
 }
 
-/// Whether `text` holds `secret`. An all-digit secret (an OTP, a card number) counts only as a
-/// whole word: "456789" inside the clock reading 1700004567890 is chance, while "456789" or
-/// otp=456789 is a leak. The same rule as the Rust, C, Python and Kotlin canaries.
+/// Whether `text` holds `secret`. A number of up to 8 digits (an OTP, the 3-digit cryptogram)
+/// counts only as a whole word: "456789" inside the clock reading 1700004567890 is chance, while
+/// "456789" or otp=456789 is a leak. Anything else (a card or token number, text) counts anywhere.
+/// The same rule as the Rust, C, Python and Kotlin canaries.
 func holdsSecret(_ text: String, _ secret: String) -> Bool {
-    guard !secret.isEmpty, secret.allSatisfy({ ("0"..."9").contains($0) }) else {
+    guard (1...8).contains(secret.count), secret.allSatisfy({ ("0"..."9").contains($0) }) else {
         return text.contains(secret)
     }
     func isWord(_ character: Character?) -> Bool {
         guard let character = character else { return false }
-        return character.isLetter || character.isNumber || character == "_"
+        return character.isASCII && (character.isLetter || character.isNumber) || character == "_"
     }
     var from = text.startIndex
     while let found = text.range(of: secret, range: from..<text.endIndex) {

@@ -54,12 +54,15 @@ pub mod canary {
         }
     }
 
-    /// Whether `text` holds `secret`. An all-digit secret (the CVV, the OTP) counts only as a
-    /// whole word: "737" inside a random clock reading such as 1700000073738 or an id such as
-    /// `9a737b` is not a leak, while `"737"` or `cvv=737` is. The same rule as the C, Python,
-    /// Kotlin and Swift canaries.
+    /// Whether `text` holds `secret`. A number of up to 8 digits (the CVV, an OTP, a 3-digit
+    /// cryptogram) counts only as a whole word: "737" inside a random clock reading such as
+    /// 1700000073738 or an id such as `9a737b` is chance, while `"737"` or `cvv=737` is a leak.
+    /// Anything else (a card or token number, text) counts anywhere. The same rule as the C,
+    /// Python, Kotlin and Swift canaries.
     pub fn holds(text: &str, secret: &str) -> bool {
-        if !secret.bytes().all(|b| b.is_ascii_digit()) {
+        let short_number =
+            (1..=8).contains(&secret.len()) && secret.bytes().all(|b| b.is_ascii_digit());
+        if !short_number {
             return text.contains(secret);
         }
         let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';

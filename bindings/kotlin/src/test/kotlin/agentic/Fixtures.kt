@@ -180,13 +180,15 @@ class Canary {
 }
 
 /**
- * Whether [text] holds [secret]. An all-digit secret (an OTP, a card number) counts only as a whole
- * word: "456789" inside the clock reading 1700004567890 is chance, while "456789" or otp=456789 is
- * a leak. The same rule as the Rust, C, Python and Swift canaries.
+ * Whether [text] holds [secret]. A number of up to 8 digits (an OTP, the 3-digit cryptogram) counts
+ * only as a whole word: "456789" inside the clock reading 1700004567890 is chance, while "456789"
+ * or otp=456789 is a leak. Anything else (a card or token number, text) counts anywhere. The same
+ * rule as the Rust, C, Python and Swift canaries.
  */
 fun holdsSecret(text: String, secret: String): Boolean {
-    if (secret.isEmpty() || !secret.all { it in '0'..'9' }) return text.contains(secret)
-    fun isWord(at: Int) = at in text.indices && (text[at].isLetterOrDigit() || text[at] == '_')
+    if (secret.length !in 1..8 || !secret.all { it in '0'..'9' }) return text.contains(secret)
+    fun isWord(at: Int) = at in text.indices &&
+        text[at].let { it in '0'..'9' || it in 'a'..'z' || it in 'A'..'Z' || it == '_' }
     var at = text.indexOf(secret)
     while (at >= 0) {
         if (!isWord(at - 1) && !isWord(at + secret.length)) return true

@@ -29,6 +29,7 @@ class SecretsTest {
         assertFalse(holdsSecret("until=1700004567890", "456789"))
         assertFalse(holdsSecret("txn-9a456789b", "456789"))
         assertTrue(holdsSecret("x-ezAwMX06-y", "ezAwMX06"))
+        assertTrue(holdsSecret("pan_4242424242424242", "4242424242424242"))
     }
 
     @Test
