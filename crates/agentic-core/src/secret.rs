@@ -13,6 +13,9 @@
 //! Constructors validate what the documentation constrains (Luhn for a card number, digits for
 //! an OTP …) and return [`InvalidInput`] naming the field; the value itself never appears in the
 //! error.
+//!
+//! Whole request and response bodies, which may hold any of these, are [`SecretBytes`]: `Debug`
+//! shows only their length and the whole buffer is wiped on drop.
 
 use std::fmt;
 
@@ -225,10 +228,9 @@ impl Otp {
     /// # Errors
     /// [`InvalidInput`] for `field`.
     pub fn new(field: &'static str, value: impl Into<String>) -> Result<Self, InvalidInput> {
-        let mut value = zeroize::Zeroizing::new(value.into());
+        let value = zeroize::Zeroizing::new(value.into());
         validate::digits(field, &value, 4, 8)?;
-        // Moved out, not copied: the Zeroizing wrapper is left holding nothing.
-        Ok(Self::from_unchecked(std::mem::take(&mut *value)))
+        Ok(Self::from_unchecked(value.to_string()))
     }
 }
 
@@ -240,9 +242,9 @@ macro_rules! non_empty_secret_constructor {
             /// # Errors
             /// [`InvalidInput`] for `field` when the value is empty or blank.
             pub fn new(field: &'static str, value: impl Into<String>) -> Result<Self, InvalidInput> {
-                let mut value = zeroize::Zeroizing::new(value.into());
+                let value = zeroize::Zeroizing::new(value.into());
                 validate::non_empty(field, &value)?;
-                Ok(Self::from_unchecked(std::mem::take(&mut *value)))
+                Ok(Self::from_unchecked(value.to_string()))
             }
         }
     )*};
@@ -268,7 +270,13 @@ non_empty_secret_constructor!(
 /// 3 instructions per byte, the largest single cost the SDK added to a Direct OTP journey over
 /// a plain ureq client (BENCHMARKS.md, "Journey overhead"). Here one `memset` clears the
 /// allocation and [`std::hint::black_box`] keeps it from being optimised away as a dead store:
-/// the buffer's address escapes into an opaque block that may read it.
+/// the buffer's address escapes into an opaque block that may read it. `black_box` is
+/// documented as best effort; with rustc's LLVM backend it is an opaque inline-asm use of the
+/// pointer, which is what `memzero_explicit`-style wipes rely on. (`zeroize`'s volatile writes
+/// are no stronger a promise; the core denies `unsafe`, so no hand-written barrier.)
+///
+/// Unlike the text secrets above it has no `Display`, no `Deserialize` and is not built on
+/// `secrecy`: it is the buffer a body is written into and read from.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct SecretBytes(Vec<u8>);
 

@@ -101,8 +101,8 @@
 //!
 //! # Data left in memory
 //!
-//! Request and response bodies live in [`Zeroizing`] buffers here; ureq's internal I/O buffers
-//! (which also see them) are not zeroized.
+//! Request and response bodies live in [`SecretBytes`] buffers here, wiped on drop; ureq's
+//! internal I/O buffers (which also see them) are not.
 
 use std::fmt;
 use std::io::Read;
@@ -396,7 +396,7 @@ fn response_headers(headers: &http::HeaderMap) -> (Option<String>, Option<String
     )
 }
 
-/// Reads the whole body (so the connection goes back to the pool) into a zeroizing buffer.
+/// Reads the whole body (so the connection goes back to the pool) into a buffer wiped on drop.
 fn read_body(body: &mut ureq::Body) -> Result<SecretBytes, ureq::Error> {
     let expected = body.content_length().unwrap_or(0).min(MAX_RESPONSE_BODY);
     let mut out = SecretBytes::new(Vec::with_capacity(usize::try_from(expected).unwrap_or(0)));
