@@ -20,11 +20,12 @@
 //! knows which groups this run measured and how to label them.
 //!
 //! After each group, the same two functions run once more **interleaved**: rounds of one batch
-//! of SDK steps and one batch of bare work back to back (alternating which goes first), and
+//! of SDK steps and one batch of bare work of the same size back to back (alternating which goes
+//! first; the journeys' clones and the outputs' drops untimed), and
 //! the line `core-step-paired<TAB>group<TAB>sdk ns<TAB>bare ns<TAB>ratio<TAB>rounds` gives the
 //! medians over the rounds. Criterion times `sdk` and `serde_json` in separate windows seconds
 //! apart, and this VM's speed drifts by up to half between such windows; the ratio of two
-//! batches timed microseconds apart does not drift. `AGENTIC_BENCH_PAIRED_ROUNDS` sets the
+//! batches timed back to back does not drift. `AGENTIC_BENCH_PAIRED_ROUNDS` sets the
 //! number of rounds (default 301).
 
 use std::hint::black_box;
@@ -300,6 +301,10 @@ fn measure<S: Script>(c: &mut Criterion, case: &Case<S>) {
         );
     });
     group.finish();
+    // `cargo test --benches` and `--list` only check that the bench runs: no measuring.
+    if std::env::args().any(|a| a == "--test" || a == "--list") {
+        return;
+    }
     let paired = paired(case, id, &http, &next_value);
     println!(
         "core-step-paired\t{}\t{:.1}\t{:.1}\t{:.4}\t{}",
@@ -319,8 +324,8 @@ struct Paired {
     rounds: usize,
 }
 
-/// Each batch lasts about this long: long enough for the clock, short enough that both
-/// batches of a round see the same machine.
+/// An SDK batch lasts about this long (the bare batch of the same size, less): long enough for
+/// the clock, short enough that both batches of a round see the same machine.
 const BATCH: Duration = Duration::from_micros(200);
 
 /// The `sdk` and `serde_json` functions of [`measure`], timed in interleaved batches.

@@ -280,10 +280,10 @@ fn render(mode: Mode, command: &str, rows: &[Row], worst: f64) -> String {
     let _ = writeln!(
         out,
         "- **Interleaved** columns, and the budgeted ratio: right after its criterion group, the \
-         same two functions run in {rounds} rounds of one batch of SDK steps and one batch of \
-         bare work (about 0.2 ms each, the order alternating per round), timed microseconds \
-         apart; the medians over the rounds of each batch's time per step and of the \
-         per-round ratio.\n"
+         same two functions run in {rounds} rounds of one batch of SDK steps (about 0.2 ms) and \
+         one batch of bare work of the same size, back to back (the order alternating per round; \
+         the journeys' clones and the outputs' drops untimed, as in criterion); the medians over \
+         the rounds of each batch's time per step and of the per-round ratio.\n"
     );
     let _ = writeln!(out, "Command (run by `cargo xtask bench`):\n");
     let _ = writeln!(out, "```sh\n{command}\n```\n");
