@@ -380,8 +380,10 @@ fn plain_http_to_a_non_loopback_host_is_refused_without_touching_the_network() {
             }
         );
         assert!(is_not_sent(&error));
+        // Far below the 30 s a DNS or TCP attempt could take, far above a stall of a loaded
+        // 2-core CI machine.
         assert!(
-            started.elapsed() < Duration::from_millis(100),
+            started.elapsed() < Duration::from_millis(1000),
             "{url}: {:?}",
             started.elapsed()
         );
