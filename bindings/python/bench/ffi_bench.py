@@ -6,9 +6,10 @@ Two drives of the same journeys (Direct OTP, Visa passkey, enrollment, purchase)
   host transport against the standalone sandbox at ``--url``, alternating in short batches with
   ``ffi_reference live`` (started here as a child against the same sandbox), which does the
   identical drive in Rust. The Visa page's admin calls are left out of the time on both sides.
-  Prints ``live <journey> <steps> <Python ns> <Rust ns> <Python − Rust ns>`` per journey
-  (medians over the rounds; the last of the paired batches) and
-  ``livestep <p25> <median> <p75> <rounds> <batch>`` (FFI ns per step, per round).
+  Prints ``live``, ``livestep`` and ``livedirect`` lines (see ``live_bench``): per journey the
+  Python and Rust times and the time inside the SDK's exported calls in Python
+  (``bench_nanos_in_rust()``: the bench library is built with the ``bench-probe`` feature), and
+  per step the paired difference and the time outside the SDK.
 - App-supplied transport (``--recording``): replays the journeys ``ffi_reference record`` wrote
   (crates/agentic-bench/src/bin/ffi_reference.rs documents the file) through an
   ``HttpTransport`` written in Python that answers every request with the next recorded
@@ -388,13 +389,16 @@ class Live:
                 raise SystemExit(f"{name}: unexpected prompt {prompt}")
             steps += 1
 
-    def batch(self, name: str, count: int) -> tuple[int, int]:
+    def batch(self, name: str, count: int) -> tuple[int, int, int]:
+        """``count`` runs: their steps, their ns and the ns of those spent inside the SDK's
+        exported calls (``bench_nanos_in_rust()``, a bench build's probe)."""
         steps = ns = 0
+        inside = self.agentic.bench_nanos_in_rust()
         for _ in range(count):
             s, n, _ = self.run(name)
             steps += s
             ns += n
-        return steps, ns
+        return steps, ns, self.agentic.bench_nanos_in_rust() - inside
 
 
 def quartiles(values: list[float]) -> tuple[float, float, float]:
@@ -409,8 +413,10 @@ def quartiles(values: list[float]) -> tuple[float, float, float]:
 def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
     """Alternates with ``ffi_reference live`` (a child, against the same sandbox) in short
     batches and prints ``live <journey> <steps> <Python median ns> <Rust median ns> <median of
-    the paired differences>`` per journey (ns per journey), then ``livestep <p25> <median> <p75>``: the FFI cost per step of each round (both
-    sides' batch means, all journeys) and its spread."""
+    the paired differences> <median ns inside the SDK in Python> <median of Python ns outside
+    the SDK>`` per journey (ns per journey), then ``livestep <p25> <median> <p75> <rounds>
+    <batch>``: the paired difference per step of each round (all journeys) and its spread, and
+    ``livedirect <p25> <median> <p75>``: the same for the time outside the SDK per step."""
     import subprocess  # noqa: PLC0415
 
     child = subprocess.Popen(
@@ -446,18 +452,22 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
     host: dict[str, list[float]] = {name: [] for name in names}
     reference: dict[str, list[float]] = {name: [] for name in names}
     paired: dict[str, list[float]] = {name: [] for name in names}
+    inside: dict[str, list[float]] = {name: [] for name in names}
+    outside: dict[str, list[float]] = {name: [] for name in names}
     steps: dict[str, int] = {}
     per_step: list[float] = []
+    direct_per_step: list[float] = []
     for index in range(rounds):
         difference = 0.0
+        direct = 0.0
         total_steps = 0
         for name in names:
             # The order flips every round, so a drift favours neither side.
             if index % 2 == 0:
                 r_steps, r_ns = rust(name, batch)
-                h_steps, h_ns = live.batch(name, batch)
+                h_steps, h_ns, h_inside = live.batch(name, batch)
             else:
-                h_steps, h_ns = live.batch(name, batch)
+                h_steps, h_ns, h_inside = live.batch(name, batch)
                 r_steps, r_ns = rust(name, batch)
             if r_steps != h_steps or h_steps % batch:
                 raise SystemExit(f"{name}: {h_steps} steps in Python, {r_steps} in Rust")
@@ -465,9 +475,13 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
             host[name].append(h_ns / batch)
             reference[name].append(r_ns / batch)
             paired[name].append((h_ns - r_ns) / batch)
+            inside[name].append(h_inside / batch)
+            outside[name].append((h_ns - h_inside) / batch)
             difference += (h_ns - r_ns) / batch
+            direct += (h_ns - h_inside) / batch
             total_steps += h_steps // batch
         per_step.append(difference / total_steps)
+        direct_per_step.append(direct / total_steps)
     child.stdin.close()
     child.wait(timeout=30)
     out = []
@@ -475,9 +489,13 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
         h = quartiles(host[name])[1]
         r = quartiles(reference[name])[1]
         d = quartiles(paired[name])[1]
-        out.append(f"live {name} {steps[name]} {h:.0f} {r:.0f} {d:.0f}")
+        i = quartiles(inside[name])[1]
+        o = quartiles(outside[name])[1]
+        out.append(f"live {name} {steps[name]} {h:.0f} {r:.0f} {d:.0f} {i:.0f} {o:.0f}")
     p25, p50, p75 = quartiles(per_step)
     out.append(f"livestep {p25:.1f} {p50:.1f} {p75:.1f} {rounds} {batch}")
+    p25, p50, p75 = quartiles(direct_per_step)
+    out.append(f"livedirect {p25:.1f} {p50:.1f} {p75:.1f}")
     return out
 
 

@@ -3,6 +3,8 @@
 uniffi::setup_scaffolding!("agentic");
 
 pub mod api;
+#[cfg(feature = "bench-probe")]
+pub mod bench_probe;
 pub mod c_api;
 pub mod engine;
 pub mod error;

@@ -47,6 +47,8 @@ pub fn install_panic_hook() {
 /// # Errors
 /// `body`'s own error, or [`AgenticError::Internal`] when it panicked.
 pub fn guard<T>(body: impl FnOnce() -> Result<T, AgenticError>) -> Result<T, AgenticError> {
+    #[cfg(feature = "bench-probe")]
+    let _timer = crate::bench_probe::Timer::start();
     install_panic_hook();
     match panic::catch_unwind(AssertUnwindSafe(body)) {
         Ok(result) => result,

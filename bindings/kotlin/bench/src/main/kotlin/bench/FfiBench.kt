@@ -6,9 +6,10 @@
 //   host transport drives Direct OTP, Visa passkey, enrollment and purchase against the
 //   sandbox, alternating in short batches with `ffi_reference live` (started here as a child
 //   against the same sandbox: the identical drive in Rust). The Visa page's admin calls are left
-//   out of the time on both sides. Prints `live <journey> <steps> <Kotlin ns> <Rust ns>
-//   <Kotlin − Rust ns>` per journey (medians over the rounds; the last of the paired batches) and `livestep <p25> <median> <p75> <rounds> <batch>` (FFI ns per
-//   step, per round).
+//   out of the time on both sides. Prints `live`, `livestep` and `livedirect` lines (see
+//   `liveBench`): per journey the Kotlin and Rust times and the time inside the SDK's exported
+//   calls in Kotlin (`benchNanosInRust()`: the bench library is built with the `bench-probe`
+//   feature), and per step the paired difference and the time outside the SDK.
 // - App-supplied transport: replays the journeys `ffi_reference record` wrote
 //   (crates/agentic-bench/src/bin/ffi_reference.rs documents the file) through an
 //   HttpTransport written in Kotlin that answers every request with the next recorded response
@@ -41,6 +42,7 @@ import uniffi.agentic.OutcomeView
 import uniffi.agentic.StepUpMethod
 import uniffi.agentic.VisaAcceptanceSettings
 import uniffi.agentic.VisaPasskeyParams
+import uniffi.agentic.benchNanosInRust
 import uniffi.agentic.sdkVersion
 
 private fun unb64(text: String): ByteArray = Base64.getDecoder().decode(text)
@@ -452,15 +454,20 @@ class Live(settings: Map<String, String>, journeys: List<Journey>) {
         }
     }
 
+    /**
+     * `count` runs: their steps, their ns and the ns of those spent inside the SDK's exported
+     * calls (`benchNanosInRust()`, a bench build's probe).
+     */
     fun batch(name: String, count: Int): LongArray {
         var steps = 0L
         var ns = 0L
+        val inside = benchNanosInRust().toLong()
         repeat(count) {
             val run = run(name)
             steps += run.steps
             ns += run.ns
         }
-        return longArrayOf(steps, ns)
+        return longArrayOf(steps, ns, benchNanosInRust().toLong() - inside)
     }
 }
 
@@ -474,10 +481,11 @@ private fun fmt(value: Double, digits: Int = 0) = String.format(Locale.ROOT, "%.
 
 /**
  * Alternates with `ffi_reference live` (a child, against the same sandbox) in short batches;
- * prints `live <journey> <steps> <Kotlin ns> <Rust ns> <Kotlin − Rust ns>` per journey (medians
- * over the rounds, the last of the paired batches), then
- * `livestep <p25> <median> <p75> <rounds> <batch>`: the FFI cost per step of each round (both
- * sides' batch means, all journeys) and its spread.
+ * prints `live <journey> <steps> <Kotlin ns> <Rust ns> <Kotlin − Rust ns> <ns inside the SDK in
+ * Kotlin> <Kotlin ns outside the SDK>` per journey (medians over the rounds), then
+ * `livestep <p25> <median> <p75> <rounds> <batch>`: the paired difference per step of each
+ * round (all journeys) and its spread, and `livedirect <p25> <median> <p75>`: the same for the
+ * time outside the SDK per step.
  */
 private fun liveBench(reference: String, url: String, quick: Boolean): List<String> {
     val child = ProcessBuilder(reference, "live", url)
@@ -519,10 +527,14 @@ private fun liveBench(reference: String, url: String, quick: Boolean): List<Stri
     val host = names.associateWith { ArrayList<Double>() }
     val reference = names.associateWith { ArrayList<Double>() }
     val paired = names.associateWith { ArrayList<Double>() }
+    val inside = names.associateWith { ArrayList<Double>() }
+    val outside = names.associateWith { ArrayList<Double>() }
     val steps = HashMap<String, Long>()
     val perStep = ArrayList<Double>()
+    val directPerStep = ArrayList<Double>()
     for (index in 0 until rounds) {
         var difference = 0.0
+        var direct = 0.0
         var totalSteps = 0L
         for (name in names) {
             // The order flips every round, so a drift favours neither side.
@@ -540,19 +552,27 @@ private fun liveBench(reference: String, url: String, quick: Boolean): List<Stri
             host.getValue(name).add(h[1].toDouble() / batch)
             reference.getValue(name).add(r[1].toDouble() / batch)
             paired.getValue(name).add((h[1] - r[1]).toDouble() / batch)
+            inside.getValue(name).add(h[2].toDouble() / batch)
+            outside.getValue(name).add((h[1] - h[2]).toDouble() / batch)
             difference += (h[1] - r[1]).toDouble() / batch
+            direct += (h[1] - h[2]).toDouble() / batch
             totalSteps += h[0] / batch
         }
         perStep.add(difference / totalSteps)
+        directPerStep.add(direct / totalSteps)
     }
     toChild.close()
     child.waitFor()
     val out = ArrayList<String>()
     for (name in names) {
-        out.add("live $name ${steps[name]} ${fmt(quartiles(host.getValue(name))[1])} ${fmt(quartiles(reference.getValue(name))[1])} ${fmt(quartiles(paired.getValue(name))[1])}")
+        val medians = listOf(host, reference, paired, inside, outside)
+            .joinToString(" ") { fmt(quartiles(it.getValue(name))[1]) }
+        out.add("live $name ${steps[name]} $medians")
     }
     val q = quartiles(perStep)
     out.add("livestep ${fmt(q[0], 1)} ${fmt(q[1], 1)} ${fmt(q[2], 1)} $rounds $batch")
+    val d = quartiles(directPerStep)
+    out.add("livedirect ${fmt(d[0], 1)} ${fmt(d[1], 1)} ${fmt(d[2], 1)}")
     return out
 }
 
