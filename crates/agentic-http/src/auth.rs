@@ -26,8 +26,8 @@
 //! date window closes, so a logged copy could be replayed together with the body (say, to
 //! trigger another OTP). Logs lose nothing useful by hiding it: `date`, `digest`, `host` and
 //! `v-c-merchant-id` stay visible. The shared secret itself appears in no header, URL, error
-//! or `Debug` output: it is decoded into a buffer that is zeroized on drop, used as the HMAC
-//! key and dropped.
+//! or `Debug` output: a client decodes it once into a buffer that is zeroized on drop (with the
+//! client) and keys each request's HMAC with it.
 
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -38,7 +38,7 @@ use agentic_core::{HttpRequest, Provider};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -111,12 +111,12 @@ pub fn prepare(
 /// re-parses its base URLs, nor re-encodes its Basic credential or re-decodes its signing key.
 /// Its `Debug` shows the base URLs only.
 pub(crate) struct Prepared {
-    juspay: Option<Base>,
-    visa_acceptance: Option<Base>,
-    /// `Basic base64(api_key + ":")` when Juspay authenticates with an API key.
-    juspay_basic: Option<SecretString>,
-    /// The Visa Acceptance HMAC key (the shared secret, base64-decoded; zeroized on drop).
-    visa_key: Option<Zeroizing<Vec<u8>>>,
+    /// Juspay's base URL and its authentication header: `authorization: Basic
+    /// base64(api_key + ":")`, or the client auth token.
+    juspay: Option<(Base, Header)>,
+    /// Visa Acceptance's base URL and HMAC key (the shared secret, base64-decoded; zeroized on
+    /// drop).
+    visa_acceptance: Option<(Base, Zeroizing<Vec<u8>>)>,
 }
 
 /// A parsed base URL and the start of every URL under it (`scheme://authority/prefix`).
@@ -144,38 +144,40 @@ impl Base {
 impl std::fmt::Debug for Prepared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Prepared")
-            .field("juspay", &self.juspay.as_ref().map(|b| &b.url))
+            .field("juspay", &self.juspay.as_ref().map(|(b, _)| &b.url))
             .field(
                 "visa_acceptance",
-                &self.visa_acceptance.as_ref().map(|b| &b.url),
+                &self.visa_acceptance.as_ref().map(|(b, _)| &b.url),
             )
             .finish_non_exhaustive()
     }
 }
 
 impl Prepared {
-    /// Parses the base URL of every configured provider, encodes the Basic credential and
-    /// decodes the signing key.
+    /// Parses the base URL of every configured provider, builds Juspay's authentication header
+    /// and decodes the signing key.
     pub(crate) fn new(config: &ClientConfig) -> Result<Self, ConfigError> {
+        let juspay = |j: &JuspayConfig| -> Result<_, ConfigError> {
+            let base = Base::parse(field::JUSPAY_ENVIRONMENT, j.environment.base_url())?;
+            let auth = match &j.auth {
+                JuspayAuth::ApiKey(key) => secret("authorization", basic_credential(key)),
+                JuspayAuth::ClientAuthToken(token) => secret(
+                    CLIENT_AUTH_TOKEN_HEADER,
+                    SecretString::from(token.expose_secret()),
+                ),
+            };
+            Ok((base, auth))
+        };
+        let visa_acceptance = |v: &VisaAcceptanceConfig| -> Result<_, ConfigError> {
+            let base = Base::parse(field::VISA_ACCEPTANCE_ENVIRONMENT, v.environment.base_url())?;
+            Ok((base, decode_shared_secret(&v.shared_secret)?))
+        };
         Ok(Self {
-            juspay: config
-                .juspay
-                .as_ref()
-                .map(|j| Base::parse(field::JUSPAY_ENVIRONMENT, j.environment.base_url()))
-                .transpose()?,
+            juspay: config.juspay.as_ref().map(juspay).transpose()?,
             visa_acceptance: config
                 .visa_acceptance
                 .as_ref()
-                .map(|v| Base::parse(field::VISA_ACCEPTANCE_ENVIRONMENT, v.environment.base_url()))
-                .transpose()?,
-            juspay_basic: match config.juspay.as_ref().map(|j| &j.auth) {
-                Some(JuspayAuth::ApiKey(key)) => Some(basic_credential(key)),
-                _ => None,
-            },
-            visa_key: config
-                .visa_acceptance
-                .as_ref()
-                .map(|v| decode_shared_secret(&v.shared_secret))
+                .map(visa_acceptance)
                 .transpose()?,
         })
     }
@@ -230,60 +232,39 @@ fn url_and_headers(
     headers.push(public("accept", ACCEPT));
     headers.push(public("user-agent", USER_AGENT));
 
+    // `prepared` comes from this configuration: a configured provider always has its part.
+    let not_configured = |field| ConfigError::ProviderNotConfigured {
+        field,
+        provider: request.provider,
+        operation: request.operation,
+    };
     let base = match request.provider {
         Provider::JuspayVat | Provider::JuspayEc => {
-            let juspay = config
-                .juspay
-                .as_ref()
-                .ok_or(ConfigError::ProviderNotConfigured {
-                    field: field::JUSPAY,
-                    provider: request.provider,
-                    operation: request.operation,
-                })?;
-            juspay_headers(
-                juspay,
-                prepared.juspay_basic.as_ref(),
-                request,
-                &mut headers,
-            )?;
-            prepared.juspay.as_ref()
+            let juspay = config.juspay.as_ref();
+            let (juspay, (base, auth)) = juspay
+                .zip(prepared.juspay.as_ref())
+                .ok_or_else(|| not_configured(field::JUSPAY))?;
+            juspay_headers(juspay, auth, request, &mut headers)?;
+            base
         }
         Provider::VisaAcceptance => {
-            let visa =
-                config
-                    .visa_acceptance
-                    .as_ref()
-                    .ok_or(ConfigError::ProviderNotConfigured {
-                        field: field::VISA_ACCEPTANCE,
-                        provider: request.provider,
-                        operation: request.operation,
-                    })?;
-            let base = prepared.visa_acceptance.as_ref();
-            if let Some(Base { url: base, .. }) = base {
-                let target = format!("{}{}", base.path_prefix, request.path);
-                visa_acceptance_headers(
-                    visa,
-                    prepared.visa_key.as_deref().map(Vec::as_slice),
-                    &base.authority,
-                    request,
-                    &target,
-                    now,
-                    &mut headers,
-                )?;
-            }
+            let visa = config.visa_acceptance.as_ref();
+            let (visa, (base, key)) = visa
+                .zip(prepared.visa_acceptance.as_ref())
+                .ok_or_else(|| not_configured(field::VISA_ACCEPTANCE))?;
+            let target = format!("{}{}", base.url.path_prefix, request.path);
+            visa_acceptance_headers(
+                visa,
+                key,
+                &base.url.authority,
+                request,
+                &target,
+                now,
+                &mut headers,
+            )?;
             base
         }
     };
-    // `prepared` comes from this configuration, so a configured provider always has its base.
-    let base = base.ok_or(ConfigError::ProviderNotConfigured {
-        field: match request.provider {
-            Provider::VisaAcceptance => field::VISA_ACCEPTANCE,
-            _ => field::JUSPAY,
-        },
-        provider: request.provider,
-        operation: request.operation,
-    })?;
-
     Ok((base.join(&request.path), headers))
 }
 
@@ -326,10 +307,10 @@ fn sign_with_key(key: &[u8], signing_string: &str) -> Result<String, ConfigError
     Ok(STANDARD.encode(mac.finalize().into_bytes()))
 }
 
-/// Juspay: Basic auth or the client auth token, `x-merchantid`, and `x-routing-id` on EC.
+/// Juspay: `auth` (Basic or the client auth token), `x-merchantid`, and `x-routing-id` on EC.
 fn juspay_headers(
     juspay: &JuspayConfig,
-    basic: Option<&SecretString>,
+    auth: &Header,
     request: &HttpRequest,
     headers: &mut Vec<Header>,
 ) -> Result<(), ConfigError> {
@@ -343,21 +324,7 @@ fn juspay_headers(
         }
         _ => None,
     };
-    match &juspay.auth {
-        JuspayAuth::ApiKey(key) => {
-            let value = match basic {
-                Some(basic) => basic.expose_secret().to_owned(),
-                None => basic_credential(key).expose_secret().to_owned(),
-            };
-            headers.push(secret("authorization", value));
-        }
-        JuspayAuth::ClientAuthToken(token) => {
-            headers.push(secret(
-                CLIENT_AUTH_TOKEN_HEADER,
-                token.expose_secret().to_owned(),
-            ));
-        }
-    }
+    headers.push(auth.clone());
     headers.push(public("x-merchantid", juspay.merchant_id.clone()));
     if let Some(routing_id) = routing_id {
         headers.push(public("x-routing-id", routing_id.clone()));
@@ -368,7 +335,7 @@ fn juspay_headers(
 /// Cybersource HTTP Signature headers.
 fn visa_acceptance_headers(
     visa: &VisaAcceptanceConfig,
-    key: Option<&[u8]>,
+    key: &[u8],
     host: &str,
     request: &HttpRequest,
     target: &str,
@@ -393,10 +360,7 @@ fn visa_acceptance_headers(
     }
     signed.push(("v-c-merchant-id", &visa.merchant_id));
     let signed_string = signing_string(&signed);
-    let signature = match key {
-        Some(key) => sign_with_key(key, &signed_string)?,
-        None => sign(&visa.shared_secret, &signed_string)?,
-    };
+    let signature = sign_with_key(key, &signed_string)?;
     let names = if digest.is_some() {
         "host date (request-target) digest v-c-merchant-id"
     } else {
@@ -415,10 +379,10 @@ fn visa_acceptance_headers(
     }
     headers.push(secret(
         "signature",
-        format!(
+        SecretString::from(format!(
             "keyid=\"{}\", algorithm=\"{SIGNATURE_ALGORITHM}\", headers=\"{names}\", signature=\"{signature}\"",
             visa.key_id
-        ),
+        )),
     ));
     Ok(())
 }
@@ -454,11 +418,8 @@ fn public(name: &'static str, value: impl Into<Cow<'static, str>>) -> Header {
     (Cow::Borrowed(name), HeaderValue::Public(value.into()))
 }
 
-fn secret(name: &'static str, value: String) -> Header {
-    (
-        Cow::Borrowed(name),
-        HeaderValue::Secret(SecretString::from(value)),
-    )
+fn secret(name: &'static str, value: SecretString) -> Header {
+    (Cow::Borrowed(name), HeaderValue::Secret(value))
 }
 
 #[cfg(test)]
