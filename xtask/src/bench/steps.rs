@@ -268,8 +268,8 @@ fn render(mode: Mode, command: &str, rows: &[Row], worst: f64) -> String {
         "- **Criterion** columns: mean time per step (`mean.point_estimate`, from \
          `<target>/criterion/<group>/{{sdk,serde_json}}/new/estimates.json`), {}. Criterion \
          times the two functions in windows seconds apart; on this VM the machine's speed \
-         drifts between such windows (the same code's ratio moved from 1.10 to 2.28 between \
-         two runs), so their ratio is shown but not budgeted.",
+         drifts between such windows (compare the two ratio columns), so their ratio is shown \
+         but not budgeted.",
         if mode.quick {
             "quick mode: 0.15 s warm-up, 0.45 s measurement, 20 samples per function (noisier)"
         } else {
