@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: everything that is more than one cargo command.
 //!
-//! - `test`: formatting check, clippy with `-D warnings`, every test of the workspace, then
+//! - `test`: formatting check, clippy with `-D warnings` (the workspace, then `agentic-ffi`'s
+//!   mobile feature set), every test of the workspace, then
 //!   the docs with warnings as errors, then the Swift bindings check ([`swift::check`]), then
 //!   the Python bindings, generated from the library just built and tested with pytest against
 //!   the sandbox binary ([`bindgen::python`]), then the C binding: header freshness, CMake
@@ -59,6 +60,21 @@ fn main() -> ExitCode {
                         "--workspace",
                         "--exclude",
                         "uniffi-bindgen",
+                        "--all-targets",
+                        "--",
+                        "-D",
+                        "warnings",
+                    ],
+                ),
+                (
+                    // The mobile set (no built-in HTTP stack, no C ABI) is compiled nowhere
+                    // else in this command.
+                    "clippy (mobile set)",
+                    &[
+                        "clippy",
+                        "-p",
+                        "agentic-ffi",
+                        "--no-default-features",
                         "--all-targets",
                         "--",
                         "-D",

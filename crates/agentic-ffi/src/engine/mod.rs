@@ -617,5 +617,6 @@ fn log_failure(error: &TransportError) {
     warn!(error = %error, "no response");
 }
 
-#[cfg(test)]
+// They reach the sandbox through the built-in transport.
+#[cfg(all(test, feature = "bundled-transport"))]
 mod tests;
