@@ -17,7 +17,7 @@
 //! Whole request and response bodies, which may hold any of these, are [`SecretBytes`]: `Debug`
 //! shows only their length and the whole buffer is wiped on drop.
 
-use std::fmt;
+use std::{fmt, io};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serializer};
@@ -277,6 +277,10 @@ non_empty_secret_constructor!(
 ///
 /// Unlike the text secrets above it has no `Display`, no `Deserialize` and is not built on
 /// `secrecy`: it is the buffer a body is written into and read from.
+///
+/// Grow it only through [`SecretBytes::extend_from_slice`], its [`io::Write`] or
+/// [`SecretBytes::read_to_end_from`]: when they outgrow the allocation they move the bytes
+/// into a bigger one and wipe the old one, which `Vec`'s own growth would leave behind.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct SecretBytes(Vec<u8>);
 
@@ -284,6 +288,80 @@ impl SecretBytes {
     /// Takes `bytes` without copying them.
     pub fn new(bytes: Vec<u8>) -> Self {
         Self(bytes)
+    }
+
+    /// Appends `data`; a reallocation wipes the allocation it leaves.
+    pub fn extend_from_slice(&mut self, data: &[u8]) {
+        let needed = self.0.len().saturating_add(data.len());
+        if needed > self.0.capacity() {
+            self.move_to(needed);
+        }
+        self.0.extend_from_slice(data);
+    }
+
+    /// Appends everything `reader` yields until its end, as [`io::Read::read_to_end`] does
+    /// (a full buffer is first probed with a few bytes, so an exactly sized one is not
+    /// doubled), but a reallocation wipes the allocation it leaves. On an error the bytes
+    /// read so far stay.
+    ///
+    /// # Errors
+    /// The reader's, other than [`io::ErrorKind::Interrupted`] (retried).
+    pub fn read_to_end_from(&mut self, reader: &mut impl io::Read) -> io::Result<()> {
+        let mut filled = self.0.len();
+        // Read straight into the spare capacity, zeroed once (no `unsafe` in the core).
+        self.0.resize(self.0.capacity(), 0);
+        let result = loop {
+            if filled == self.0.len() {
+                let mut probe = [0u8; 32];
+                let read = reader.read(&mut probe);
+                let n = match read {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => break Err(e),
+                };
+                self.0.truncate(filled);
+                self.extend_from_slice(&probe[..n]);
+                probe.fill(0);
+                std::hint::black_box(&mut probe);
+                filled += n;
+                self.0.resize(self.0.capacity(), 0);
+                continue;
+            }
+            match reader.read(&mut self.0[filled..]) {
+                Ok(0) => break Ok(()),
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        self.0.truncate(filled);
+        result
+    }
+
+    /// Moves the bytes into an allocation of at least `needed` (at least double the current
+    /// one, as `Vec` grows) and wipes the old one.
+    fn move_to(&mut self, needed: usize) {
+        let capacity = needed.max(self.0.capacity().saturating_mul(2)).max(64);
+        let mut bigger = Vec::with_capacity(capacity);
+        bigger.extend_from_slice(&self.0);
+        drop(Self(std::mem::replace(&mut self.0, bigger)));
+    }
+}
+
+impl io::Write for SecretBytes {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -303,7 +381,7 @@ impl std::ops::Deref for SecretBytes {
 
 impl std::ops::DerefMut for SecretBytes {
     /// Growing the vector through this reallocates and leaves the old copy unwiped: size it up
-    /// front.
+    /// front, or grow it with the methods of [`SecretBytes`].
     fn deref_mut(&mut self) -> &mut Vec<u8> {
         &mut self.0
     }
@@ -341,6 +419,77 @@ mod tests {
         wipe(&mut bytes);
         assert_eq!((bytes.len(), bytes.capacity()), (capacity, capacity));
         assert!(bytes.iter().all(|&b| b == 0));
+    }
+
+    /// Yields its bytes `chunk` at a time, with an `Interrupted` before each read.
+    struct Trickle<'a> {
+        rest: &'a [u8],
+        chunk: usize,
+        interrupt: bool,
+    }
+
+    impl io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.interrupt = !self.interrupt;
+            if self.interrupt {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = self.chunk.min(buf.len()).min(self.rest.len());
+            buf[..n].copy_from_slice(&self.rest[..n]);
+            self.rest = &self.rest[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn read_to_end_from_appends_everything_and_retries_interruptions() {
+        let data: Vec<u8> = (0..=255).cycle().take(3000).collect();
+        let mut bytes = SecretBytes::new(b"head:".to_vec());
+        let mut reader = Trickle {
+            rest: &data,
+            chunk: 7,
+            interrupt: false,
+        };
+        bytes.read_to_end_from(&mut reader).expect("read");
+        assert_eq!(&bytes[..5], b"head:");
+        assert_eq!(&bytes[5..], data.as_slice());
+    }
+
+    #[test]
+    fn an_exactly_sized_buffer_is_not_grown() {
+        let mut bytes = SecretBytes::new(Vec::with_capacity(100));
+        let capacity = bytes.capacity();
+        let data = vec![7u8; capacity];
+        bytes.read_to_end_from(&mut data.as_slice()).expect("read");
+        assert_eq!((bytes.len(), bytes.capacity()), (capacity, capacity));
+    }
+
+    #[test]
+    fn a_read_error_keeps_the_bytes_read_before_it() {
+        let mut reader = io::Read::chain(&b"partial"[..], FailingReader);
+        let mut bytes = SecretBytes::default();
+        let error = bytes.read_to_end_from(&mut reader).expect_err("fails");
+        assert_eq!(error.kind(), io::ErrorKind::ConnectionReset);
+        assert_eq!(bytes.as_slice(), b"partial");
+    }
+
+    struct FailingReader;
+
+    impl io::Read for FailingReader {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::ConnectionReset.into())
+        }
+    }
+
+    #[test]
+    fn extend_and_write_append_past_the_capacity() {
+        let mut bytes = SecretBytes::new(Vec::with_capacity(4));
+        bytes.extend_from_slice(b"otp=");
+        io::Write::write_all(&mut bytes, b"918273&").expect("write");
+        bytes.extend_from_slice(&[b'x'; 200]);
+        assert_eq!(&bytes[..11], b"otp=918273&");
+        assert_eq!(bytes.len(), 211);
+        assert!(bytes[11..].iter().all(|&b| b == b'x'));
     }
 
     #[test]

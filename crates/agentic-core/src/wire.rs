@@ -72,14 +72,13 @@ impl Body {
     pub(crate) fn json<T: Serialize>(value: &T) -> Self {
         // Request models are plain structs of strings, numbers and maps: serialising them into
         // a Vec cannot fail.
-        // Most documented requests fit in 1000 bytes: written without reallocating (each
-        // reallocation is a copy, and a copy of a secret left unzeroized), the larger ones
-        // (browser data, a secure token) reallocate once. Kept under 1 KiB on purpose: a
-        // larger first allocation costs the allocator more than the copies it saves
-        // (BENCHMARKS.md, "Core step cost").
-        let mut out = Vec::with_capacity(1000);
+        // Most documented requests fit in 1000 bytes: written without reallocating; the larger
+        // ones (browser data, a secure token) reallocate once, and `SecretBytes` wipes the
+        // buffer it leaves. Kept under 1 KiB on purpose: a larger first allocation costs the
+        // allocator more than the copy it saves (BENCHMARKS.md, "Core step cost").
+        let mut out = SecretBytes::new(Vec::with_capacity(1000));
         match serde_json::to_writer(&mut out, value) {
-            Ok(()) => Self::Json(SecretBytes::new(out)),
+            Ok(()) => Self::Json(out),
             Err(_) => Self::Json(SecretBytes::default()),
         }
     }

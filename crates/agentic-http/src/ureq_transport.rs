@@ -101,11 +101,11 @@
 //!
 //! # Data left in memory
 //!
-//! Request and response bodies live in [`SecretBytes`] buffers here, wiped on drop; ureq's
-//! internal I/O buffers (which also see them) are not.
+//! Request and response bodies live in [`SecretBytes`] buffers here, wiped on drop, and so is
+//! every buffer a response body outgrows; ureq's internal I/O buffers (which also see them) are
+//! not.
 
 use std::fmt;
-use std::io::Read;
 use std::time::Duration;
 
 use agentic_core::HttpResponse;
@@ -396,14 +396,13 @@ fn response_headers(headers: &http::HeaderMap) -> (Option<String>, Option<String
     )
 }
 
-/// Reads the whole body (so the connection goes back to the pool) into a buffer wiped on drop.
+/// Reads the whole body (so the connection goes back to the pool) into a buffer wiped on drop;
+/// sized by `Content-Length` when there is one, and when it grows (chunked) every buffer it
+/// leaves is wiped too.
 fn read_body(body: &mut ureq::Body) -> Result<SecretBytes, ureq::Error> {
     let expected = body.content_length().unwrap_or(0).min(MAX_RESPONSE_BODY);
     let mut out = SecretBytes::new(Vec::with_capacity(usize::try_from(expected).unwrap_or(0)));
-    body.with_config()
-        .limit(MAX_RESPONSE_BODY)
-        .reader()
-        .read_to_end(&mut out)
+    out.read_to_end_from(&mut body.with_config().limit(MAX_RESPONSE_BODY).reader())
         .map_err(ureq::Error::from)?;
     Ok(out)
 }

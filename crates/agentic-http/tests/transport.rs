@@ -602,6 +602,42 @@ fn an_oversized_response_body_is_a_protocol_error() {
 }
 
 #[test]
+fn a_chunked_response_body_of_unknown_length_is_returned_whole() {
+    let server = TestServer::http();
+    let body: Vec<u8> = (0..=255u8).cycle().take(5_500).collect();
+    server.push(
+        Reply::new(200)
+            .header("transfer-encoding", "chunked")
+            .body(body.clone()),
+    );
+    let response = transport()
+        .send(&get(&server.url("/chunked")), &short())
+        .expect("response");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body.as_slice(), body.as_slice());
+    // Past the limit, chunked as well: refused, not truncated. (Read to the limit first: the
+    // timeouts leave room for 10 MiB through a debug build.)
+    let size = usize::try_from(MAX_RESPONSE_BODY).expect("fits") + 1;
+    server.push(
+        Reply::new(200)
+            .header("transfer-encoding", "chunked")
+            .body(vec![b'a'; size]),
+    );
+    let roomy = Timeouts {
+        read: Duration::from_secs(20),
+        overall: Duration::from_secs(30),
+        ..short()
+    };
+    let error = transport()
+        .send(&get(&server.url("/big")), &roomy)
+        .expect_err("too big");
+    assert!(
+        matches!(error, TransportError::Protocol { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
 fn a_header_that_cannot_be_sent_fails_before_connecting() {
     let server = TestServer::http();
     let mut request = post(&server.url("/x"));

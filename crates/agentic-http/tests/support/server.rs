@@ -54,7 +54,8 @@ const POLL: Duration = Duration::from_millis(20);
 pub struct Reply {
     /// Status code.
     pub status: u16,
-    /// Headers (`content-length` is added).
+    /// Headers (`content-length` is added, unless they say `transfer-encoding: chunked`: then
+    /// the body is sent in chunks of 4096 bytes).
     pub headers: Vec<(String, String)>,
     /// Body.
     pub body: Vec<u8>,
@@ -421,9 +422,25 @@ fn write_reply<S: Write>(stream: &mut S, reply: &Reply) -> io::Result<bool> {
         }
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    head.push_str(&format!("content-length: {}\r\n\r\n", reply.body.len()));
+    let chunked = reply.headers.iter().any(|(name, value)| {
+        name.eq_ignore_ascii_case("transfer-encoding") && value.eq_ignore_ascii_case("chunked")
+    });
+    if !chunked {
+        head.push_str(&format!("content-length: {}\r\n", reply.body.len()));
+    }
+    head.push_str("\r\n");
     let mut bytes = head.into_bytes();
-    bytes.extend_from_slice(&reply.body);
+    if chunked {
+        // Chunks of up to 4096 bytes, then the last (empty) chunk.
+        for chunk in reply.body.chunks(4096) {
+            bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            bytes.extend_from_slice(chunk);
+            bytes.extend_from_slice(b"\r\n");
+        }
+        bytes.extend_from_slice(b"0\r\n\r\n");
+    } else {
+        bytes.extend_from_slice(&reply.body);
+    }
     stream.write_all(&bytes)?;
     stream.flush()?;
     Ok(keep_alive)
