@@ -320,13 +320,12 @@ pub struct Journey<S: Script> {
 /// The checkpoint format version.
 pub const CHECKPOINT_VERSION: u32 = 1;
 
-#[derive(Serialize, Deserialize)]
-#[serde(bound(serialize = "S: Serialize", deserialize = "S: Script"))]
-struct CheckpointData<S: Script> {
+/// The fields every checkpoint has, whatever its journey (`script` and `stage` are read apart,
+/// by type): one deserializer for them instead of one per journey in the library.
+#[derive(Deserialize)]
+struct CheckpointHeader {
     version: u32,
     journey: String,
-    script: S,
-    stage: Stage<S::Phase, S::Step>,
     next_request_id: u64,
 }
 
@@ -654,32 +653,34 @@ impl<S: Script> Journey<S> {
     /// [`JourneyError::Resume`] when the checkpoint is not this journey's, has another version,
     /// is corrupt, or a secret the current state needs is missing (named).
     pub fn resume(checkpoint: &str, secrets: S::Secrets) -> Result<Self, JourneyError> {
+        let corrupt = |class: &str| {
+            JourneyError::Resume(format!("not a {} checkpoint ({class})", S::NAME))
+        };
         // Parsed, then read through the one deserializer every model has (json_path): not a
         // second instantiation of every state type against serde_json's text reader.
-        let data: CheckpointData<S> =
-            serde_json::from_slice::<serde_json::Value>(checkpoint.as_bytes())
-                .map_err(|e| e.classify_name())
-                .and_then(|value| {
-                    crate::json_path::from_value(&value).map_err(|_| "unexpected content")
-                })
-                .map_err(|class| {
-                    JourneyError::Resume(format!("not a {} checkpoint ({class})", S::NAME))
-                })?;
-        if data.journey != S::NAME {
+        let value = serde_json::from_slice::<serde_json::Value>(checkpoint.as_bytes())
+            .map_err(|e| corrupt(e.classify_name()))?;
+        let header: CheckpointHeader =
+            crate::json_path::from_value(&value).map_err(|_| corrupt("unexpected content"))?;
+        if header.journey != S::NAME {
             return Err(JourneyError::Resume(format!(
                 "checkpoint of journey `{}`, not `{}`",
-                data.journey,
+                header.journey,
                 S::NAME
             )));
         }
-        if data.version != CHECKPOINT_VERSION {
+        if header.version != CHECKPOINT_VERSION {
             return Err(JourneyError::Resume(format!(
                 "checkpoint version {} is not {CHECKPOINT_VERSION}",
-                data.version
+                header.version
             )));
         }
-        let mut script = data.script;
-        let stage = script.on_resume(&secrets, data.stage);
+        let part = |name: &str| value.get(name).unwrap_or(&serde_json::Value::Null);
+        let mut script: S = crate::json_path::from_value(part("script"))
+            .map_err(|_| corrupt("unexpected content"))?;
+        let stage: Stage<S::Phase, S::Step> = crate::json_path::from_value(part("stage"))
+            .map_err(|_| corrupt("unexpected content"))?;
+        let stage = script.on_resume(&secrets, stage);
         if let Some(name) = script.missing_secret(&secrets, &stage) {
             return Err(JourneyError::Resume(format!(
                 "the secret `{name}` is needed to continue"
@@ -689,7 +690,7 @@ impl<S: Script> Journey<S> {
             script,
             secrets,
             stage,
-            next_request_id: data.next_request_id,
+            next_request_id: header.next_request_id,
         };
         // The app may have died after a non-idempotent request left: never resend it on resume.
         if let Stage::Sending { step, .. } = &journey.stage {
