@@ -1,63 +1,22 @@
-//! `SecretBytes` never frees a block that still holds its bytes: this binary's allocator reads
-//! every block it frees while a check runs and counts those that hold the canary. The control
-//! case (a plain `Vec` grown the same way) shows that the count catches a left-behind copy.
+//! `SecretBytes` never frees a block that still holds its bytes (support/freed_blocks.rs reads
+//! every freed block). The control case, a plain `Vec` grown the same way, shows that the
+//! check catches a left-behind copy.
 
-// A test allocator: forwards to `System` and reads each block it frees, nothing else.
-#![allow(unsafe_code)]
+#[path = "support/freed_blocks.rs"]
+mod freed_blocks;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
 
 use agentic_core::secret::SecretBytes;
+use freed_blocks::{FreedBlocks, serial};
+
+#[global_allocator]
+static ALLOCATOR: FreedBlocks = FreedBlocks;
 
 const CANARY: &[u8] = b"4111-1111-1111-1111-CANARY";
 
-static WATCHING: AtomicBool = AtomicBool::new(false);
-static LEFT_BEHIND: AtomicUsize = AtomicUsize::new(0);
-/// One test at a time, from its first allocation to its last free: the counters are global,
-/// and another test freeing its canaries while one watches would count.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-struct Watching;
-
-// SAFETY: every call forwards to `System` with the same arguments. Blocks are zeroed when
-// allocated, so every byte `dealloc` reads is initialised; `realloc` is the default one
-// (alloc, copy, dealloc), so the block it leaves goes through `dealloc` too.
-unsafe impl GlobalAlloc for Watching {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller's layout, as `GlobalAlloc::alloc` requires.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if WATCHING.load(Ordering::SeqCst) {
-            // SAFETY: `ptr` is a live block of `layout.size()` initialised bytes (see above).
-            let bytes = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
-            if bytes.windows(CANARY.len()).any(|window| window == CANARY) {
-                LEFT_BEHIND.fetch_add(1, Ordering::SeqCst);
-            }
-        }
-        // SAFETY: a block this allocator returned, with its layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Watching = Watching;
-
-/// How many freed blocks held the canary while `f` ran (its result dropped inside).
 fn left_behind<T>(f: impl FnOnce() -> T) -> usize {
-    LEFT_BEHIND.store(0, Ordering::SeqCst);
-    WATCHING.store(true, Ordering::SeqCst);
-    drop(f());
-    WATCHING.store(false, Ordering::SeqCst);
-    LEFT_BEHIND.load(Ordering::SeqCst)
+    freed_blocks::left_behind(CANARY, f)
 }
 
 /// A body of `repeat` canaries: several reallocations from a small start.

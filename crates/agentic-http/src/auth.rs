@@ -186,8 +186,12 @@ impl Prepared {
 /// `Basic base64(api_key + ":")`: the API key as the user name, empty password (J-ECINTRO:
 /// `-u "$api_key:"`).
 fn basic_credential(key: &ApiKey) -> SecretString {
-    let user_pass = Zeroizing::new(format!("{}:", key.expose_secret()));
-    // Sized up front so no partial copy of the credential is left in a freed buffer.
+    // Both buffers sized up front: growing one would leave a copy of the key in the freed
+    // block (`format!` starts without room for its arguments).
+    let key = key.expose_secret();
+    let mut user_pass = Zeroizing::new(String::with_capacity(key.len() + 1));
+    user_pass.push_str(key);
+    user_pass.push(':');
     let mut value = String::with_capacity(6 + user_pass.len().div_ceil(3) * 4);
     value.push_str("Basic ");
     STANDARD.encode_string(user_pass.as_bytes(), &mut value);

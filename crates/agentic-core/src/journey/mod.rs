@@ -653,9 +653,8 @@ impl<S: Script> Journey<S> {
     /// [`JourneyError::Resume`] when the checkpoint is not this journey's, has another version,
     /// is corrupt, or a secret the current state needs is missing (named).
     pub fn resume(checkpoint: &str, secrets: S::Secrets) -> Result<Self, JourneyError> {
-        let corrupt = |class: &str| {
-            JourneyError::Resume(format!("not a {} checkpoint ({class})", S::NAME))
-        };
+        let corrupt =
+            |class: &str| JourneyError::Resume(format!("not a {} checkpoint ({class})", S::NAME));
         // Parsed, then read through the one deserializer every model has (json_path): not a
         // second instantiation of every state type against serde_json's text reader.
         let value = serde_json::from_slice::<serde_json::Value>(checkpoint.as_bytes())
