@@ -11,13 +11,14 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
+use crate::journey::restore::{Corrupt, Fields, Restore, restore_unit_enum};
 use crate::wire::HttpResponse;
 
 /// Which API answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Provider {
     /// Juspay Visa Agentic Transactions (and the Juspay card tokenizer it starts from).
     JuspayVat,
@@ -38,7 +39,7 @@ impl fmt::Display for Provider {
 }
 
 /// What kind of failure this is, whatever the provider's spelling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum ErrorCategory {
     /// Credentials missing or wrong (HTTP 401, `UNAUTHORIZED`, `access_denied`).
     Authentication,
@@ -67,7 +68,7 @@ pub enum ErrorCategory {
 }
 
 /// What the caller should do next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Recovery {
     /// Try again after a back-off; safe only for idempotent calls or with the same reference
     /// ids after the user agreed (DESIGN.md §3 "Exactly once").
@@ -88,8 +89,40 @@ pub enum Recovery {
     ContactSupport,
 }
 
+restore_unit_enum!(
+    Provider {
+        JuspayVat,
+        JuspayEc,
+        VisaAcceptance,
+    }
+    ErrorCategory {
+        Authentication,
+        Forbidden,
+        InvalidRequest,
+        NotFound,
+        Conflict,
+        Expired,
+        LimitExceeded,
+        RateLimited,
+        Configuration,
+        Rejected,
+        ServerError,
+        MalformedResponse,
+    }
+    Recovery {
+        RetryLater,
+        FixRequest,
+        CheckCredentials,
+        ReenterOtp,
+        ChooseAnotherMethod,
+        RestartJourney,
+        Reconcile,
+        ContactSupport,
+    }
+);
+
 /// An error answer from a provider, normalised.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 pub struct ApiError {
     /// Which API answered.
     pub provider: Provider,
@@ -110,6 +143,23 @@ pub struct ApiError {
     pub retryable: bool,
     /// What to do next.
     pub recovery: Recovery,
+}
+
+impl Restore for ApiError {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            provider: fields.get("provider")?,
+            http_status: fields.get("http_status")?,
+            code: fields.get("code")?,
+            provider_category: fields.get("provider_category")?,
+            category: fields.get("category")?,
+            message: fields.get("message")?,
+            request_id: fields.get("request_id")?,
+            retryable: fields.get("retryable")?,
+            recovery: fields.get("recovery")?,
+        })
+    }
 }
 
 impl fmt::Display for ApiError {

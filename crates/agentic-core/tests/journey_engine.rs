@@ -2,19 +2,30 @@
 //! outcome-unknown prompt, cancel, and checkpoints — tested once with a minimal script.
 
 use agentic_core::error::{ApiError, ErrorCategory, Provider, Recovery};
+use agentic_core::journey::restore::{Corrupt, Fields, Restore, unit, variant};
 use agentic_core::journey::*;
 use agentic_core::secret::{SecretText, SecureToken};
 use agentic_core::wire::{Body, HttpRequest, HttpResponse, Method};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 const TOKEN: &str = "secure-token-canary-91b2";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 enum Phase {
     Ask,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+impl Restore for Phase {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        match variant(value)? {
+            ("Ask", content) => unit(content, Self::Ask),
+            _ => Err(Corrupt),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
 enum Step {
     /// Non-idempotent, like a payment.
     Charge,
@@ -22,14 +33,32 @@ enum Step {
     Status,
 }
 
+impl Restore for Step {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        match variant(value)? {
+            ("Charge", content) => unit(content, Self::Charge),
+            ("Status", content) => unit(content, Self::Status),
+            _ => Err(Corrupt),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct Secrets {
     token: Option<SecureToken>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 struct Fake {
     charged: bool,
+}
+
+impl Restore for Fake {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        Ok(Self {
+            charged: Fields::of(value)?.get("charged")?,
+        })
+    }
 }
 
 impl Script for Fake {

@@ -11,6 +11,7 @@ use agentic_core::journey::purchase::{
     self, InstructionLimit, Phase, Purchase, PurchaseParams, PurchaseSecrets, PurchaseTransaction,
     Step,
 };
+use agentic_core::journey::restore::Restore;
 use agentic_core::journey::*;
 use agentic_core::juspay_vat::{
     DynamicDataType, FetchPaymentCredentialsRequest, FetchPaymentCredentialsResponse,
@@ -1393,11 +1394,7 @@ fn params_are_validated() {
     ));
     assert_eq!(order().with_breakdown("1", "0").map(drop), Ok(()));
     assert_eq!(
-        purchase::start(
-            params(false),
-            serde_json::from_value::<ReferenceId>(json!("")).expect("id")
-        )
-        .map(drop),
+        purchase::start(params(false), ReferenceId::restore(&json!("")).expect("id")).map(drop),
         Err(InvalidInput::new("clientReferenceId", Problem::Empty))
     );
 }

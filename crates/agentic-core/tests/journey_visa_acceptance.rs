@@ -5,6 +5,7 @@
 
 mod support;
 
+use agentic_core::journey::restore::{Corrupt, Restore};
 use agentic_core::journey::visa_acceptance::{
     EPOCH_SECONDS_THRESHOLD, StepUpCode, VisaAcceptancePasskey, VisaAcceptancePasskeyParams,
     VisaAcceptancePasskeySecrets, VisaAcceptancePhase, VisaAcceptanceStep, start,
@@ -1373,14 +1374,19 @@ fn params_are_validated_and_round_trip_through_the_checkpoint() {
         })
     ));
     let params = params();
-    let text = serde_json::to_string(&params).expect("serialises");
+    let value = serde_json::to_value(&params).expect("serialises");
     assert_eq!(
-        serde_json::from_str::<VisaAcceptancePasskeyParams>(&text).expect("reads back"),
+        VisaAcceptancePasskeyParams::restore(&value).expect("reads back"),
         params
     );
     // A tampered checkpoint is re-validated.
-    let tampered = text.replace("\"1765.95\"", "\"-1\"");
-    assert!(serde_json::from_str::<VisaAcceptancePasskeyParams>(&tampered).is_err());
+    let tampered: Value =
+        serde_json::from_str(&value.to_string().replace("\"1765.95\"", "\"-1\"")).expect("JSON");
+    assert_ne!(tampered, value);
+    assert_eq!(
+        VisaAcceptancePasskeyParams::restore(&tampered),
+        Err(Corrupt)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 //! Property tests: decoding never panics whatever the server sends, and the models round-trip.
 
+use agentic_core::journey::restore::Restore;
 use agentic_core::secret::SecretBytes;
 use agentic_core::step_up::{StepUpMethod, StepUpOption};
 use agentic_core::wire::HttpResponse;
@@ -222,13 +223,32 @@ proptest! {
     }
 
     #[test]
-    fn api_errors_round_trip(code in proptest::option::of("[a-z_]{1,12}"), message in ".{0,30}", status in 100u16..600) {
+    fn api_errors_round_trip_through_checkpoints(
+        code in proptest::option::of("[a-z_]{1,12}"),
+        provider_category in proptest::option::of("[A-Z_]{1,12}"),
+        message in ".{0,30}",
+        status in 100u16..600,
+        request_id in proptest::option::of("[a-z0-9-]{1,12}"),
+        retryable: bool,
+        provider in prop::sample::select(vec![Provider::JuspayVat, Provider::JuspayEc, Provider::VisaAcceptance]),
+        category in prop::sample::select(vec![
+            ErrorCategory::Authentication, ErrorCategory::Forbidden, ErrorCategory::InvalidRequest,
+            ErrorCategory::NotFound, ErrorCategory::Conflict, ErrorCategory::Expired,
+            ErrorCategory::LimitExceeded, ErrorCategory::RateLimited, ErrorCategory::Configuration,
+            ErrorCategory::Rejected, ErrorCategory::ServerError, ErrorCategory::MalformedResponse,
+        ]),
+        recovery in prop::sample::select(vec![
+            Recovery::RetryLater, Recovery::FixRequest, Recovery::CheckCredentials, Recovery::ReenterOtp,
+            Recovery::ChooseAnotherMethod, Recovery::RestartJourney, Recovery::Reconcile, Recovery::ContactSupport,
+        ]),
+    ) {
         let error = ApiError {
-            provider: Provider::JuspayEc, http_status: status, code, provider_category: None,
-            category: ErrorCategory::InvalidRequest, message, request_id: Some("r".into()), retryable: false,
-            recovery: Recovery::FixRequest,
+            provider, http_status: status, code, provider_category, category, message, request_id,
+            retryable, recovery,
         };
-        let back: ApiError = serde_json::from_str(&serde_json::to_string(&error).expect("ser")).expect("de");
+        // Written as a checkpoint writes it (serde), read back as a resume reads it.
+        let text = serde_json::to_string(&error).expect("ser");
+        let back = ApiError::restore(&serde_json::from_str(&text).expect("JSON")).expect("restore");
         prop_assert_eq!(back, error);
     }
 

@@ -45,8 +45,10 @@
 //! same order id or cancel — never answered by a new `/txns` on its own. An authenticate whose
 //! challenge is still `PENDING_VBV` goes back to the OTP prompt.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
+use super::restore::{Corrupt, Fields, Restore, restore_unit_enum, unit, variant};
 use super::{
     Input, Journey, JourneyError, JourneyFailure, Next, Outcome, Prompt, Script, Stage, UnixMillis,
 };
@@ -98,7 +100,7 @@ pub struct DirectOtpSecrets {
 }
 
 /// The order to create (`POST /orders`), kept as validated text so it can be checkpointed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewOrder {
     amount: Amount,
     currency: Option<String>,
@@ -106,6 +108,20 @@ pub struct NewOrder {
     customer_email: Option<String>,
     customer_phone: Option<String>,
     return_url: Option<String>,
+}
+
+impl Restore for NewOrder {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            amount: fields.get("amount")?,
+            currency: fields.get("currency")?,
+            customer_id: fields.get("customer_id")?,
+            customer_email: fields.get("customer_email")?,
+            customer_phone: fields.get("customer_phone")?,
+            return_url: fields.get("return_url")?,
+        })
+    }
 }
 
 impl NewOrder {
@@ -168,7 +184,7 @@ impl NewOrder {
 }
 
 /// What to pay: validated before the journey starts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DirectOtpParams {
     merchant_id: Id,
     order_id: OrderId,
@@ -177,6 +193,21 @@ pub struct DirectOtpParams {
     payment_method: Option<PaymentMethod>,
     save_to_locker: bool,
     auto_capture: Option<bool>,
+}
+
+impl Restore for DirectOtpParams {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            merchant_id: fields.get("merchant_id")?,
+            order_id: fields.get("order_id")?,
+            new_order: fields.get("new_order")?,
+            card_bin: fields.get("card_bin")?,
+            payment_method: fields.get("payment_method")?,
+            save_to_locker: fields.get("save_to_locker")?,
+            auto_capture: fields.get("auto_capture")?,
+        })
+    }
 }
 
 impl DirectOtpParams {
@@ -232,7 +263,7 @@ pub fn order_id_from_entropy(bytes: [u8; 10]) -> String {
 }
 
 /// The native OTP challenge Juspay returned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Challenge {
     /// `{id}` of the authenticate and resend paths.
     pub txn_uuid: String,
@@ -245,6 +276,19 @@ pub struct Challenge {
     pub attempts_left: u32,
     /// Resends left.
     pub resends_left: u32,
+}
+
+impl Restore for Challenge {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            txn_uuid: fields.get("txn_uuid")?,
+            challenge_id: fields.get("challenge_id")?,
+            fallback_url: fields.get("fallback_url")?,
+            attempts_left: fields.get("attempts_left")?,
+            resends_left: fields.get("resends_left")?,
+        })
+    }
 }
 
 impl Challenge {
@@ -287,7 +331,7 @@ impl Challenge {
 }
 
 /// Why an order status is asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum StatusPurpose {
     /// Did `POST /orders` create the order?
     OrderCreated,
@@ -301,8 +345,15 @@ pub enum StatusPurpose {
     AfterProcessOtp,
 }
 
+restore_unit_enum!(StatusPurpose {
+    OrderCreated,
+    Payment,
+    AfterStartTxn,
+    AfterProcessOtp,
+});
+
 /// Prompt phases.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Phase {
     /// Ask for the OTP of the current challenge.
     EnterOtp {
@@ -316,8 +367,24 @@ pub enum Phase {
     },
 }
 
+impl Restore for Phase {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let (name, content) = variant(value)?;
+        let fields = Fields::of(content)?;
+        match name {
+            "EnterOtp" => Ok(Self::EnterOtp {
+                last_attempt_failed: fields.get("last_attempt_failed")?,
+            }),
+            "Redirect" => Ok(Self::Redirect {
+                url: fields.get("url")?,
+            }),
+            _ => Err(Corrupt),
+        }
+    }
+}
+
 /// Requests.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Step {
     /// `GET /cardbins/{bin}` (idempotent).
     CheckBin,
@@ -333,8 +400,23 @@ pub enum Step {
     OrderStatus(StatusPurpose),
 }
 
+impl Restore for Step {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let (name, content) = variant(value)?;
+        match name {
+            "CheckBin" => unit(content, Self::CheckBin),
+            "CreateOrder" => unit(content, Self::CreateOrder),
+            "StartTxn" => unit(content, Self::StartTxn),
+            "ProcessOtp" => unit(content, Self::ProcessOtp),
+            "ResendOtp" => unit(content, Self::ResendOtp),
+            "OrderStatus" => StatusPurpose::restore(content).map(Self::OrderStatus),
+            _ => Err(Corrupt),
+        }
+    }
+}
+
 /// The Direct OTP payment script. Holds ids and public status only (it is checkpointed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DirectOtp {
     params: DirectOtpParams,
     direct_otp_supported: Option<bool>,
@@ -342,6 +424,20 @@ pub struct DirectOtp {
     challenge: Option<Challenge>,
     status: Option<TxnStatus>,
     polls: u32,
+}
+
+impl Restore for DirectOtp {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            params: fields.get("params")?,
+            direct_otp_supported: fields.get("direct_otp_supported")?,
+            txn_id: fields.get("txn_id")?,
+            challenge: fields.get("challenge")?,
+            status: fields.get("status")?,
+            polls: fields.get("polls")?,
+        })
+    }
 }
 
 /// A running Direct OTP journey.

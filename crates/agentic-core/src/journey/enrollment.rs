@@ -121,9 +121,11 @@
 //! * The `AUTH_COMPLETE` result is kept in memory but not sent: the enroll call has no
 //!   documented field for it (API.md §9 q2).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::page::{self, Ceremony, CeremonyEvent, SessionEvent, SessionWait};
+use super::restore::{Corrupt, Fields, Restore, unit, variant};
 use super::{
     Input, Journey, JourneyError, JourneyFailure, Next, Outcome, Prompt, ReferenceId, Script,
     Stage, StepUpChoice, UnixMillis,
@@ -149,7 +151,7 @@ use crate::wire::{Endpoint, HttpRequest, HttpResponse};
 
 /// What the host knows before the journey starts, as plain data. Validate it into
 /// [`EnrollmentParams`] with [`EnrollmentParams::new`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EnrollmentDetails {
     /// The customer at the agent (`customerId` of the provision calls and
@@ -180,6 +182,27 @@ pub struct EnrollmentDetails {
     pub platform_type: PlatformType,
     /// Where the Visa auth page runs; every page message is checked against it.
     pub page_origin: VisaPageOrigin,
+}
+
+impl Restore for EnrollmentDetails {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            customer_id: fields.get("customerId")?,
+            identity_type: fields.get("identityType")?,
+            country_code: fields.get("countryCode")?,
+            user_agent: fields.get("userAgent")?,
+            ip_address: fields.get("ipAddress")?,
+            device_model: fields.get("deviceModel")?,
+            device_brand: fields.get("deviceBrand")?,
+            device_manufacturer: fields.get("deviceManufacturer")?,
+            app_name: fields.get("appName")?,
+            amount: fields.get("amount")?,
+            currency: fields.get("currency")?,
+            platform_type: fields.get("platformType")?,
+            page_origin: fields.get("pageOrigin")?,
+        })
+    }
 }
 
 impl EnrollmentDetails {
@@ -214,9 +237,15 @@ impl EnrollmentDetails {
 }
 
 /// Validated [`EnrollmentDetails`]. A checkpoint re-validates them when it is read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "EnrollmentDetails", into = "EnrollmentDetails")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "EnrollmentDetails")]
 pub struct EnrollmentParams(EnrollmentDetails);
+
+impl Restore for EnrollmentParams {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        Self::new(EnrollmentDetails::restore(value)?).map_err(|_| Corrupt)
+    }
+}
 
 impl EnrollmentParams {
     /// Checks every field the journey's requests constrain.
@@ -316,7 +345,7 @@ impl EnrollmentSecrets {
 // ---------------------------------------------------------------------------------------------
 
 /// Where the journey waits for the host. Each phase shows one [`Prompt`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Phase {
     /// [`Prompt::ProvideVisaSession`]. Accepts [`Input::VisaMessage`] (`AUTH_READY` stays here
     /// with `CREATE_AUTH_SESSION` to post; `AUTH_SESSION_CREATED` goes on; a page failure
@@ -341,8 +370,22 @@ pub enum Phase {
     PasskeyCeremony,
 }
 
+impl Restore for Phase {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let (name, content) = variant(value)?;
+        match name {
+            "VisaSession" => SessionWait::restore(content).map(Self::VisaSession),
+            "ChooseStepUp" => unit(content, Self::ChooseStepUp),
+            "EnterOtp" => unit(content, Self::EnterOtp),
+            "CompleteStepUp" => unit(content, Self::CompleteStepUp),
+            "PasskeyCeremony" => unit(content, Self::PasskeyCeremony),
+            _ => Err(Corrupt),
+        }
+    }
+}
+
 /// The requests of the journey. None is idempotent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Step {
     /// `POST /card/tokenize` with the card details. A token → [`Step::ProvisionNewCard`].
     Tokenize,
@@ -371,8 +414,25 @@ pub enum Step {
     Enroll,
 }
 
+impl Restore for Step {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let (name, content) = variant(value)?;
+        match name {
+            "Tokenize" => unit(content, Self::Tokenize),
+            "ProvisionNewCard" => unit(content, Self::ProvisionNewCard),
+            "TriggerOtp" => Ok(Self::TriggerOtp {
+                resend: Fields::of(content)?.get("resend")?,
+            }),
+            "ValidateOtp" => unit(content, Self::ValidateOtp),
+            "ProvisionDeviceBinding" => unit(content, Self::ProvisionDeviceBinding),
+            "Enroll" => unit(content, Self::Enroll),
+            _ => Err(Corrupt),
+        }
+    }
+}
+
 /// The Visa page session, without its secret token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SessionInfo {
     browser_data: BrowserData,
@@ -381,11 +441,33 @@ struct SessionInfo {
     popup_for_authenticate: bool,
 }
 
+impl Restore for SessionInfo {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            browser_data: fields.get("browserData")?,
+            ready_request_id: fields.get("readyRequestId")?,
+            popup_for_register: fields.get("popupForRegister")?,
+            popup_for_authenticate: fields.get("popupForAuthenticate")?,
+        })
+    }
+}
+
 /// A step-up method as offered, with the key the host passes back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 struct OfferedMethod {
     key: String,
     option: StepUpOption,
+}
+
+impl Restore for OfferedMethod {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            key: fields.get("key")?,
+            option: fields.get("option")?,
+        })
+    }
 }
 
 impl OfferedMethod {
@@ -405,7 +487,7 @@ impl OfferedMethod {
 }
 
 /// The running OTP challenge (what [`Prompt::EnterOtp`] shows).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OtpChallenge {
     /// Entries left (`maxOTPVerificationAllowed`, minus refused entries).
@@ -420,17 +502,40 @@ pub struct OtpChallenge {
     pub expired: bool,
 }
 
+impl Restore for OtpChallenge {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            attempts_left: fields.get("attemptsLeft")?,
+            resends_left: fields.get("resendsLeft")?,
+            expires_at: fields.get("expiresAt")?,
+            last_attempt_failed: fields.get("lastAttemptFailed")?,
+            expired: fields.get("expired")?,
+        })
+    }
+}
+
 /// The enrollment answer, once received.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct EnrollmentResult {
     status: Option<VicStatus>,
     reference_id: Option<String>,
 }
 
+impl Restore for EnrollmentResult {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            status: fields.get("status")?,
+            reference_id: fields.get("referenceId")?,
+        })
+    }
+}
+
 /// The card enrollment journey's script: everything but the secrets, serialised into
 /// checkpoints. Start it with [`start`]; resume it with [`Journey::resume`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Enrollment {
     params: EnrollmentParams,
@@ -444,6 +549,25 @@ pub struct Enrollment {
     ceremony: Option<Ceremony>,
     passkey_identifier: Option<String>,
     enrollment: Option<EnrollmentResult>,
+}
+
+impl Restore for Enrollment {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            params: fields.get("params")?,
+            reference_id: fields.get("referenceId")?,
+            tokenize: fields.get("tokenize")?,
+            session: fields.get("session")?,
+            v_provisioned_token_id: fields.get("vProvisionedTokenId")?,
+            methods: fields.get("methods")?,
+            chosen: fields.get("chosen")?,
+            otp: fields.get("otp")?,
+            ceremony: fields.get("ceremony")?,
+            passkey_identifier: fields.get("passkeyIdentifier")?,
+            enrollment: fields.get("enrollment")?,
+        })
+    }
 }
 
 /// Starts an enrollment. `reference_id` is the journey's `clientReferenceId` (mint it with

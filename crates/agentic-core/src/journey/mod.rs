@@ -49,8 +49,8 @@
 
 use std::fmt;
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::error::{ApiError, ErrorCategory};
 use crate::validate::InvalidInput;
@@ -60,16 +60,25 @@ pub mod direct_otp;
 pub mod enrollment;
 pub mod page;
 pub mod purchase;
+pub mod restore;
 mod types;
 pub mod visa_acceptance;
 pub use types::*;
+
+use restore::{Corrupt, Fields, Restore, unit, variant};
 
 /// Milliseconds since the Unix epoch, always passed in by the host.
 pub type UnixMillis = u64;
 
 /// Identifies one send. Minted per attempt, so a late answer to an earlier attempt is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct RequestId(pub u64);
+
+impl Restore for RequestId {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        u64::restore(value).map(Self)
+    }
+}
 
 impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -78,7 +87,7 @@ impl fmt::Display for RequestId {
 }
 
 /// Why a request got no response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum TransportFailure {
     /// It never left this process: connect refused, DNS, TLS handshake. Safe to resend.
     NotSent {
@@ -90,6 +99,18 @@ pub enum TransportFailure {
         /// What happened, for logs.
         reason: String,
     },
+}
+
+impl Restore for TransportFailure {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let (name, content) = variant(value)?;
+        let reason = Fields::of(content)?.get("reason")?;
+        match name {
+            "NotSent" => Ok(Self::NotSent { reason }),
+            "MaybeSent" => Ok(Self::MaybeSent { reason }),
+            _ => Err(Corrupt),
+        }
+    }
 }
 
 /// Automatic retry policy for failures that are safe to retry.
@@ -155,11 +176,8 @@ pub enum JourneyError {
 }
 
 /// Where the engine is. Serialised into checkpoints (it holds no secrets).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(bound(
-    serialize = "P: Serialize, S: Serialize",
-    deserialize = "P: DeserializeOwned, S: DeserializeOwned"
-))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(bound(serialize = "P: Serialize, S: Serialize"))]
 pub enum Stage<P, S> {
     /// Waiting for the host's input on a prompt.
     Awaiting(P),
@@ -190,6 +208,37 @@ pub enum Stage<P, S> {
     Done,
     /// Finished without success.
     Failed(JourneyFailure),
+}
+
+impl<P: Restore, S: Restore> Restore for Stage<P, S> {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let (name, content) = variant(value)?;
+        match name {
+            "Awaiting" => P::restore(content).map(Self::Awaiting),
+            "Sending" => {
+                let fields = Fields::of(content)?;
+                Ok(Self::Sending {
+                    step: fields.get("step")?,
+                    id: fields.get("id")?,
+                    attempt: fields.get("attempt")?,
+                })
+            }
+            "BackingOff" => {
+                let fields = Fields::of(content)?;
+                Ok(Self::BackingOff {
+                    step: fields.get("step")?,
+                    until: fields.get("until")?,
+                    attempt: fields.get("attempt")?,
+                })
+            }
+            "OutcomeUnknown" => Ok(Self::OutcomeUnknown {
+                step: Fields::of(content)?.get("step")?,
+            }),
+            "Done" => unit(content, Self::Done),
+            "Failed" => JourneyFailure::restore(content).map(Self::Failed),
+            _ => Err(Corrupt),
+        }
+    }
 }
 
 impl<P, S> Stage<P, S> {
@@ -230,13 +279,13 @@ pub enum Next<P, S> {
 }
 
 /// One journey's pure transitions. The engine calls it; it never sees ids, retries or cancels.
-pub trait Script: Serialize + DeserializeOwned + Clone + fmt::Debug {
+pub trait Script: Serialize + Restore + Clone + fmt::Debug {
     /// The journey's name in checkpoints.
     const NAME: &'static str;
     /// Prompt phases (serialised into checkpoints).
-    type Phase: Serialize + DeserializeOwned + Clone + fmt::Debug + PartialEq;
+    type Phase: Serialize + Restore + Clone + fmt::Debug + PartialEq;
     /// Requests the journey sends (serialised into checkpoints).
-    type Step: Serialize + DeserializeOwned + Clone + fmt::Debug + PartialEq;
+    type Step: Serialize + Restore + Clone + fmt::Debug + PartialEq;
     /// Secrets held in memory only; re-supplied by the host on resume.
     type Secrets: fmt::Debug + Clone + Default;
 
@@ -319,15 +368,6 @@ pub struct Journey<S: Script> {
 
 /// The checkpoint format version.
 pub const CHECKPOINT_VERSION: u32 = 1;
-
-/// The fields every checkpoint has, whatever its journey (`script` and `stage` are read apart,
-/// by type): one deserializer for them instead of one per journey in the library.
-#[derive(Deserialize)]
-struct CheckpointHeader {
-    version: u32,
-    journey: String,
-    next_request_id: u64,
-}
 
 impl<S: Script> Journey<S> {
     /// Starts a journey whose first move is `first`.
@@ -657,28 +697,28 @@ impl<S: Script> Journey<S> {
             |class: &str| JourneyError::Resume(format!("not a {} checkpoint ({class})", S::NAME));
         // Parsed, then read through the one deserializer every model has (json_path): not a
         // second instantiation of every state type against serde_json's text reader.
-        let value = serde_json::from_slice::<serde_json::Value>(checkpoint.as_bytes())
+        let value = serde_json::from_slice::<Value>(checkpoint.as_bytes())
             .map_err(|e| corrupt(e.classify_name()))?;
-        let header: CheckpointHeader =
-            crate::json_path::from_value(&value).map_err(|_| corrupt("unexpected content"))?;
-        if header.journey != S::NAME {
+        let unexpected = |_: Corrupt| corrupt("unexpected content");
+        let fields = Fields::of(&value).map_err(unexpected)?;
+        // The version and journey first, so that another journey's or version's checkpoint is
+        // named as such even when its state would not read.
+        let journey: String = fields.get("journey").map_err(unexpected)?;
+        if journey != S::NAME {
             return Err(JourneyError::Resume(format!(
-                "checkpoint of journey `{}`, not `{}`",
-                header.journey,
+                "checkpoint of journey `{journey}`, not `{}`",
                 S::NAME
             )));
         }
-        if header.version != CHECKPOINT_VERSION {
+        let version: u32 = fields.get("version").map_err(unexpected)?;
+        if version != CHECKPOINT_VERSION {
             return Err(JourneyError::Resume(format!(
-                "checkpoint version {} is not {CHECKPOINT_VERSION}",
-                header.version
+                "checkpoint version {version} is not {CHECKPOINT_VERSION}"
             )));
         }
-        let part = |name: &str| value.get(name).unwrap_or(&serde_json::Value::Null);
-        let mut script: S = crate::json_path::from_value(part("script"))
-            .map_err(|_| corrupt("unexpected content"))?;
-        let stage: Stage<S::Phase, S::Step> = crate::json_path::from_value(part("stage"))
-            .map_err(|_| corrupt("unexpected content"))?;
+        let next_request_id: u64 = fields.get("next_request_id").map_err(unexpected)?;
+        let mut script: S = fields.get("script").map_err(unexpected)?;
+        let stage: Stage<S::Phase, S::Step> = fields.get("stage").map_err(unexpected)?;
         let stage = script.on_resume(&secrets, stage);
         if let Some(name) = script.missing_secret(&secrets, &stage) {
             return Err(JourneyError::Resume(format!(
@@ -689,7 +729,7 @@ impl<S: Script> Journey<S> {
             script,
             secrets,
             stage,
-            next_request_id: header.next_request_id,
+            next_request_id,
         };
         // The app may have died after a non-idempotent request left: never resend it on resume.
         if let Stage::Sending { step, .. } = &journey.stage {

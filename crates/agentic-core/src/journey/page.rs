@@ -3,8 +3,10 @@
 //! (`AUTHENTICATE` → `AUTH_COMPLETE` or a failure). Journeys call these from their
 //! [`Script`](super::Script) so the page rules live in one place.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
+use super::restore::{Corrupt, Fields, Restore};
 use super::{Input, JourneyError, PageFailure, Prompt};
 use crate::secret::SecureToken;
 use crate::visa_page::{
@@ -13,10 +15,18 @@ use crate::visa_page::{
 };
 
 /// Phase data while waiting for the Visa session: the `requestID` of `AUTH_READY` once seen.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SessionWait {
     /// `AUTH_READY.requestID`, echoed in `CREATE_AUTH_SESSION`.
     pub ready_request_id: Option<String>,
+}
+
+impl Restore for SessionWait {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        Ok(Self {
+            ready_request_id: Fields::of(value)?.get("ready_request_id")?,
+        })
+    }
 }
 
 /// What a session input led to.
@@ -123,7 +133,7 @@ pub fn on_session_input(
 
 /// The passkey ceremony to run: what the provider returned, without the secret payload (kept in
 /// the journey's secrets and rebuilt into the message when prompting).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ceremony {
     /// Register or authenticate.
     pub action: PasskeyAction,
@@ -140,6 +150,21 @@ pub struct Ceremony {
     /// The `requestID` to use in `AUTHENTICATE` (the session's `AUTH_READY` id or the
     /// reference id).
     pub request_id: String,
+}
+
+impl Restore for Ceremony {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            action: fields.get("action")?,
+            identifier: fields.get("identifier")?,
+            endpoint: fields.get("endpoint")?,
+            platform_type: fields.get("platform_type")?,
+            preferences: fields.get("preferences")?,
+            popup: fields.get("popup")?,
+            request_id: fields.get("request_id")?,
+        })
+    }
 }
 
 /// Whether [`ceremony_prompt`] can build the prompt: the same checks, in the same order,

@@ -142,10 +142,11 @@
 //! - an `AUTH_COMPLETE` without `assuranceData.identifier` (the `code` form) echoes the
 //!   ceremony's `identifier` (Cybersource: "On Error: AuthContext.identifier").
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::page::{self, Ceremony, CeremonyEvent, SessionEvent, SessionWait};
+use super::restore::{Corrupt, Fields, Restore, restore_unit_enum, variant};
 use super::{
     Input, Journey, JourneyError, JourneyFailure, Next, Outcome, PageFailure, Prompt, ReferenceId,
     Script, Stage, UnixMillis,
@@ -169,11 +170,22 @@ use crate::wire::{Endpoint, HttpRequest, HttpResponse, RawJson};
 /// The lifetime and spending limit of the payment instruction, sent as the *provisional*
 /// `mandates[0]` of Setup Agentic Payment ([`Mandate`]: `declineThreshold{amount,
 /// currencyCode}`, `effectiveUntilTime`, `description`). The currency is the purchase's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InstructionLimit {
     expires_at: UnixMillis,
     limit: Option<String>,
     description: Option<String>,
+}
+
+impl Restore for InstructionLimit {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            expires_at: fields.get("expires_at")?,
+            limit: fields.get("limit")?,
+            description: fields.get("description")?,
+        })
+    }
 }
 
 impl InstructionLimit {
@@ -232,13 +244,26 @@ impl InstructionLimit {
 
 /// `transactionDetails[].shippingAddress` as stored in checkpoints (the wire model
 /// [`ShippingAddress`] is write-only).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 struct Address {
     add_line1: String,
     city: String,
     state_add: String,
     postal_code: String,
     country_code: Option<String>,
+}
+
+impl Restore for Address {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            add_line1: fields.get("add_line1")?,
+            city: fields.get("city")?,
+            state_add: fields.get("state_add")?,
+            postal_code: fields.get("postal_code")?,
+            country_code: fields.get("country_code")?,
+        })
+    }
 }
 
 impl From<ShippingAddress> for Address {
@@ -268,7 +293,7 @@ impl From<&Address> for ShippingAddress {
 /// The merchant transaction the credentials are fetched for (`transactionDetails[0]` and
 /// `nwTransactionId` of Fetch Payment Credentials [J-FETCH]). The amount and currency are the
 /// purchase's; `transactionType` is `PURCHASE`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PurchaseTransaction {
     order_id: String,
     transaction_id: Option<String>,
@@ -276,6 +301,20 @@ pub struct PurchaseTransaction {
     sub_total: Option<String>,
     tax: Option<String>,
     shipping_address: Option<Address>,
+}
+
+impl Restore for PurchaseTransaction {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            order_id: fields.get("order_id")?,
+            transaction_id: fields.get("transaction_id")?,
+            nw_transaction_id: fields.get("nw_transaction_id")?,
+            sub_total: fields.get("sub_total")?,
+            tax: fields.get("tax")?,
+            shipping_address: fields.get("shipping_address")?,
+        })
+    }
 }
 
 impl PurchaseTransaction {
@@ -346,8 +385,7 @@ impl PurchaseTransaction {
 
 /// Everything the purchase needs from the host, validated when built (and again when a
 /// checkpoint is read).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "ParamsData")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PurchaseParams {
     customer_id: String,
     v_provisioned_token_id: String,
@@ -360,36 +398,22 @@ pub struct PurchaseParams {
     origin: VisaPageOrigin,
 }
 
-/// The serialised form of [`PurchaseParams`], checked on the way in.
-#[derive(Deserialize)]
-struct ParamsData {
-    customer_id: String,
-    v_provisioned_token_id: String,
-    amount: String,
-    currency: String,
-    instruction: InstructionLimit,
-    transaction: PurchaseTransaction,
-    popup_preference: bool,
-    platform: PlatformType,
-    origin: VisaPageOrigin,
-}
-
-impl TryFrom<ParamsData> for PurchaseParams {
-    type Error = InvalidInput;
-
-    fn try_from(d: ParamsData) -> Result<Self, InvalidInput> {
+/// Checked again when read from a checkpoint: a checkpoint is input too.
+impl Restore for PurchaseParams {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
         let params = Self {
-            customer_id: d.customer_id,
-            v_provisioned_token_id: d.v_provisioned_token_id,
-            amount: d.amount,
-            currency: d.currency,
-            instruction: d.instruction,
-            transaction: d.transaction,
-            popup_preference: d.popup_preference,
-            platform: d.platform,
-            origin: d.origin,
+            customer_id: fields.get("customer_id")?,
+            v_provisioned_token_id: fields.get("v_provisioned_token_id")?,
+            amount: fields.get("amount")?,
+            currency: fields.get("currency")?,
+            instruction: fields.get("instruction")?,
+            transaction: fields.get("transaction")?,
+            popup_preference: fields.get("popup_preference")?,
+            platform: fields.get("platform")?,
+            origin: fields.get("origin")?,
         };
-        params.check()?;
+        params.check().map_err(|_| Corrupt)?;
         Ok(params)
     }
 }
@@ -568,7 +592,7 @@ impl PurchaseSecrets {
 // ---------------------------------------------------------------------------------------------
 
 /// Where the purchase waits for the host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Phase {
     /// Prompt [`Prompt::ProvideVisaSession`]. Accepts [`Input::VisaMessage`] (`AUTH_READY` and
     /// unknown types keep waiting; `AUTH_SESSION_CREATED` sends [`Step::Provision`]; a failure
@@ -581,9 +605,20 @@ pub enum Phase {
     PasskeyCeremony(Ceremony),
 }
 
+impl Restore for Phase {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let (name, content) = variant(value)?;
+        match name {
+            "VisaSession" => SessionWait::restore(content).map(Self::VisaSession),
+            "PasskeyCeremony" => Ceremony::restore(content).map(Self::PasskeyCeremony),
+            _ => Err(Corrupt),
+        }
+    }
+}
+
 /// The requests of the purchase. None is idempotent: each is sent once, and resent only on
 /// [`Input::ResendAfterUnknownOutcome`] (or automatically after `NotSent` / HTTP 429).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Step {
     /// `POST /provision-token-passkey` in purchase mode. Needs the `secureToken`. Accepts a
     /// passkey-ceremony answer (`AUTHENTICATE` → [`Phase::PasskeyCeremony`]; `REGISTER` →
@@ -598,12 +633,18 @@ pub enum Step {
     FetchCredentials,
 }
 
+restore_unit_enum!(Step {
+    Provision,
+    SetupInstruction,
+    FetchCredentials,
+});
+
 // ---------------------------------------------------------------------------------------------
 // The script
 // ---------------------------------------------------------------------------------------------
 
 /// What the Visa session told the journey (public parts only).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 struct Session {
     /// `AUTH_READY.requestID`, or the reference id when the page never said it.
     page_request_id: String,
@@ -616,23 +657,56 @@ struct Session {
     dfp_session_id: Option<String>,
 }
 
+impl Restore for Session {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            page_request_id: fields.get("page_request_id")?,
+            page_requires_popup: fields.get("page_requires_popup")?,
+            browser_data: fields.get("browser_data")?,
+            dfp_session_id: fields.get("dfp_session_id")?,
+        })
+    }
+}
+
 /// The instruction Juspay set up (*provisional* response model).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 struct Instruction {
     instruction_id: Option<String>,
     status: Option<VicStatus>,
 }
 
+impl Restore for Instruction {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            instruction_id: fields.get("instruction_id")?,
+            status: fields.get("status")?,
+        })
+    }
+}
+
 /// The public parts of the fetched credentials, kept for an outcome after resume.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 struct CredentialsSummary {
     dynamic_data_type: Option<DynamicDataType>,
     transaction_reference: Option<String>,
     status: Option<VicStatus>,
 }
 
+impl Restore for CredentialsSummary {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            dynamic_data_type: fields.get("dynamic_data_type")?,
+            transaction_reference: fields.get("transaction_reference")?,
+            status: fields.get("status")?,
+        })
+    }
+}
+
 /// The agentic purchase [`Script`]: ids and public data only (it is what a checkpoint holds).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Purchase {
     params: PurchaseParams,
     client_reference_id: ReferenceId,
@@ -642,6 +716,22 @@ pub struct Purchase {
     assurance_identifier: Option<String>,
     instruction: Option<Instruction>,
     credentials: Option<CredentialsSummary>,
+}
+
+impl Restore for Purchase {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            params: fields.get("params")?,
+            client_reference_id: fields.get("client_reference_id")?,
+            nw_transaction_id: fields.get("nw_transaction_id")?,
+            transaction_id: fields.get("transaction_id")?,
+            session: fields.get("session")?,
+            assurance_identifier: fields.get("assurance_identifier")?,
+            instruction: fields.get("instruction")?,
+            credentials: fields.get("credentials")?,
+        })
+    }
 }
 
 /// Starts a purchase: the first action is [`Prompt::ProvideVisaSession`].

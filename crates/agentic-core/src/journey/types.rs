@@ -3,8 +3,10 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
+use super::restore::{Corrupt, Fields, Restore, restore_unit_enum, unit, variant};
 use super::{TransportFailure, UnixMillis};
 use crate::error::ApiError;
 use crate::juspay_ec::TxnStatus;
@@ -16,8 +18,14 @@ use crate::visa_page::{AssuranceData, BrowserData, OutgoingMessage, PasskeyActio
 
 /// A reference id minted once per journey (`clientReferenceId`, `clientCorrelationId`) and
 /// reused by every call and every retry.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ReferenceId(String);
+
+impl Restore for ReferenceId {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        String::restore(value).map(Self)
+    }
+}
 
 impl ReferenceId {
     /// 32 lowercase hex characters from 16 random bytes, like the Juspay samples. The core has
@@ -51,7 +59,7 @@ impl fmt::Display for ReferenceId {
 }
 
 /// A step-up method as the user sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StepUpChoice {
     /// Pass back in [`Input::ChooseStepUp`].
     pub identifier: String,
@@ -63,6 +71,19 @@ pub struct StepUpChoice {
     pub sub_method: Option<StepUpSubMethod>,
     /// The issuer page for web methods.
     pub url: Option<String>,
+}
+
+impl Restore for StepUpChoice {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            identifier: fields.get("identifier")?,
+            method: fields.get("method")?,
+            value: fields.get("value")?,
+            sub_method: fields.get("sub_method")?,
+            url: fields.get("url")?,
+        })
+    }
 }
 
 /// What the journey needs from the host. Each prompt lists the inputs it accepts; any other
@@ -229,7 +250,7 @@ impl fmt::Debug for Input {
 }
 
 /// How a Visa page ceremony ended without a passkey result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum PageFailure {
     /// `AUTH_FAILED`.
     Failed,
@@ -243,8 +264,16 @@ pub enum PageFailure {
     Closed,
 }
 
+restore_unit_enum!(PageFailure {
+    Failed,
+    Cancelled,
+    NotSupported,
+    NotPerformed,
+    Closed,
+});
+
 /// Why a journey ended without success. Carries no secrets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum JourneyFailure {
     /// The host cancelled. `outcome_unknown_for` names the call whose outcome was unresolved
     /// (a non-idempotent call in flight or unknown, or a payment status still pending):
@@ -282,6 +311,37 @@ pub enum JourneyFailure {
         /// What happened.
         reason: String,
     },
+}
+
+impl Restore for JourneyFailure {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let (name, content) = variant(value)?;
+        match name {
+            "Cancelled" => Ok(Self::Cancelled {
+                outcome_unknown_for: Fields::of(content)?.get("outcome_unknown_for")?,
+            }),
+            "Api" => ApiError::restore(content).map(Self::Api),
+            "Transport" => Ok(Self::Transport {
+                failure: Fields::of(content)?.get("failure")?,
+            }),
+            "Passkey" => {
+                let fields = Fields::of(content)?;
+                Ok(Self::Passkey {
+                    failure: fields.get("failure")?,
+                    action: fields.get("action")?,
+                })
+            }
+            "StepUpExhausted" => unit(content, Self::StepUpExhausted),
+            "RebindRequired" => unit(content, Self::RebindRequired),
+            "PaymentFailed" => Ok(Self::PaymentFailed {
+                status: Fields::of(content)?.get("status")?,
+            }),
+            "Internal" => Ok(Self::Internal {
+                reason: Fields::of(content)?.get("reason")?,
+            }),
+            _ => Err(Corrupt),
+        }
+    }
 }
 
 /// How a journey succeeded. Credentials and passkey results are secrets: `Debug` redacts them.

@@ -116,9 +116,11 @@
 //! - **Resuming a finished journey** needs the assurance data: the outcome carries it, and the
 //!   core cannot rebuild it. A host that already took the outcome has no reason to resume.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::page::{self, Ceremony, CeremonyEvent, SessionEvent, SessionWait};
+use super::restore::{Corrupt, Fields, Restore, restore_unit_enum, unit, variant};
 use super::{
     Input, Journey, JourneyError, JourneyFailure, Next, Outcome, Prompt, ReferenceId, Script,
     Stage, StepUpChoice, UnixMillis,
@@ -161,8 +163,8 @@ fn missing(name: &str) -> JourneyError {
 /// What the host knows before the journey starts, validated. Public data only (it is part of
 /// every checkpoint): the tokenized card's id, the amount, the merchant, the buyer's language and
 /// billing contact, how and where the Visa page runs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "ParamsData", try_from = "ParamsData")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "ParamsData")]
 pub struct VisaAcceptancePasskeyParams {
     token_id: Id,
     amount: AmountDetails,
@@ -279,7 +281,7 @@ impl VisaAcceptancePasskeyParams {
 
 /// The checkpoint form of [`VisaAcceptancePasskeyParams`]: re-validated when read back (a
 /// checkpoint is input too).
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ParamsData {
     token_id: String,
@@ -293,6 +295,25 @@ struct ParamsData {
     phone_number: Option<String>,
     platform_type: PlatformType,
     page_origin: VisaPageOrigin,
+}
+
+impl Restore for ParamsData {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            token_id: fields.get("tokenId")?,
+            total_amount: fields.get("totalAmount")?,
+            currency: fields.get("currency")?,
+            merchant_name_base64: fields.get("merchantNameBase64")?,
+            merchant_url_base64: fields.get("merchantUrlBase64")?,
+            render_method: fields.get("renderMethod")?,
+            buyer_language: fields.get("buyerLanguage")?,
+            email: fields.get("email")?,
+            phone_number: fields.get("phoneNumber")?,
+            platform_type: fields.get("platformType")?,
+            page_origin: fields.get("pageOrigin")?,
+        })
+    }
 }
 
 impl From<VisaAcceptancePasskeyParams> for ParamsData {
@@ -310,6 +331,12 @@ impl From<VisaAcceptancePasskeyParams> for ParamsData {
             platform_type: params.platform_type,
             page_origin: params.page_origin,
         }
+    }
+}
+
+impl Restore for VisaAcceptancePasskeyParams {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        Self::try_from(ParamsData::restore(value)?).map_err(|_| Corrupt)
     }
 }
 
@@ -367,7 +394,7 @@ pub struct VisaAcceptancePasskeySecrets {
 
 /// Which code a validate call carries (the secret itself is in
 /// [`VisaAcceptancePasskeySecrets`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum StepUpCode {
     /// `otp`, from [`Input::Otp`].
     Otp,
@@ -375,9 +402,14 @@ pub enum StepUpCode {
     IssuerAuthCode,
 }
 
+restore_unit_enum!(StepUpCode {
+    Otp,
+    IssuerAuthCode
+});
+
 /// The requests of the journey. All four are `POST`, non-idempotent (never resent without the
 /// host's [`Input::ResendAfterUnknownOutcome`]) and carry the journey's `clientCorrelationId`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum VisaAcceptanceStep {
     /// `POST …/authentication-options` [C-AO] with the session's secure token and device
     /// information. Sent after the session and again after an out-of-band step-up. Answer:
@@ -409,8 +441,33 @@ pub enum VisaAcceptanceStep {
     Registration,
 }
 
+impl Restore for VisaAcceptanceStep {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let (name, content) = variant(value)?;
+        match name {
+            "AuthenticationOptions" => unit(content, Self::AuthenticationOptions),
+            "CreateOtp" => {
+                let fields = Fields::of(content)?;
+                Ok(Self::CreateOtp {
+                    option: fields.get("option")?,
+                    resend: fields.get("resend")?,
+                })
+            }
+            "Validate" => {
+                let fields = Fields::of(content)?;
+                Ok(Self::Validate {
+                    option: fields.get("option")?,
+                    code: fields.get("code")?,
+                })
+            }
+            "Registration" => unit(content, Self::Registration),
+            _ => Err(Corrupt),
+        }
+    }
+}
+
 /// The prompts of the journey; see the module's table for what each accepts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum VisaAcceptancePhase {
     /// [`Prompt::ProvideVisaSession`]: accepts `VisaMessage` (`AUTH_READY`,
     /// `AUTH_SESSION_CREATED`, the four failures; other types ignored), `VisaSession`,
@@ -427,30 +484,37 @@ pub enum VisaAcceptancePhase {
     CompleteStepUp(StepUpOption),
     /// [`Prompt::PasskeyCeremony`]: accepts `VisaMessage` (`AUTH_COMPLETE`, the four failures;
     /// other types ignored) and `PageClosed`.
-    PasskeyCeremony(#[serde(deserialize_with = "checked_ceremony")] Ceremony),
+    PasskeyCeremony(Ceremony),
+}
+
+impl Restore for VisaAcceptancePhase {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let (name, content) = variant(value)?;
+        match name {
+            "VisaSession" => SessionWait::restore(content).map(Self::VisaSession),
+            "ChooseStepUp" => unit(content, Self::ChooseStepUp),
+            "EnterOtp" => unit(content, Self::EnterOtp),
+            "CompleteStepUp" => StepUpOption::restore(content).map(Self::CompleteStepUp),
+            "PasskeyCeremony" => checked_ceremony(Ceremony::restore(content)?),
+            _ => Err(Corrupt),
+        }
+    }
 }
 
 /// A ceremony read from a checkpoint must be able to build its page message.
-fn checked_ceremony<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Ceremony, D::Error> {
-    let ceremony = Ceremony::deserialize(deserializer)?;
-    for (field, value) in [
-        ("identifier", &ceremony.identifier),
-        ("endpoint", &ceremony.endpoint),
-        ("request_id", &ceremony.request_id),
-    ] {
-        if value.trim().is_empty() {
-            return Err(serde::de::Error::custom(format!(
-                "empty ceremony `{field}`"
-            )));
-        }
+fn checked_ceremony(ceremony: Ceremony) -> Result<VisaAcceptancePhase, Corrupt> {
+    let complete = [
+        &ceremony.identifier,
+        &ceremony.endpoint,
+        &ceremony.request_id,
+    ]
+    .iter()
+    .all(|value| !value.trim().is_empty());
+    if complete {
+        Ok(VisaAcceptancePhase::PasskeyCeremony(ceremony))
+    } else {
+        Err(Corrupt)
     }
-    Ok(ceremony)
-}
-
-/// A reference id read from a checkpoint must not be empty.
-fn checked_reference<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ReferenceId, D::Error> {
-    let id = ReferenceId::deserialize(deserializer)?;
-    ReferenceId::new("clientCorrelationId", id.as_str()).map_err(serde::de::Error::custom)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -458,7 +522,7 @@ fn checked_reference<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Refer
 // ---------------------------------------------------------------------------------------------
 
 /// What the Visa page session told us, besides its secret token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PageSession {
     browser_data: BrowserData,
@@ -468,8 +532,20 @@ struct PageSession {
     popup_for_authenticate: bool,
 }
 
+impl Restore for PageSession {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            browser_data: fields.get("browserData")?,
+            page_request_id: fields.get("pageRequestId")?,
+            popup_for_register: fields.get("popupForRegister")?,
+            popup_for_authenticate: fields.get("popupForAuthenticate")?,
+        })
+    }
+}
+
 /// The OTP challenge of the chosen method (see the module docs for how limits are read).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OtpChallenge {
     option: String,
@@ -480,6 +556,22 @@ pub struct OtpChallenge {
     expires_at: Option<UnixMillis>,
     last_attempt_failed: bool,
     expired: bool,
+}
+
+impl Restore for OtpChallenge {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        Ok(Self {
+            option: fields.get("option")?,
+            sends: fields.get("sends")?,
+            wrong_codes: fields.get("wrongCodes")?,
+            max_requests: fields.get("maxRequests")?,
+            max_verification: fields.get("maxVerification")?,
+            expires_at: fields.get("expiresAt")?,
+            last_attempt_failed: fields.get("lastAttemptFailed")?,
+            expired: fields.get("expired")?,
+        })
+    }
 }
 
 impl OtpChallenge {
@@ -530,12 +622,11 @@ impl OtpChallenge {
 /// The Visa Acceptance tokenized-card passkey journey: the [`Script`] behind
 /// [`Journey<VisaAcceptancePasskey>`]. It holds only public data (ids, limits, browser data);
 /// its secrets are in [`VisaAcceptancePasskeySecrets`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VisaAcceptancePasskey {
     params: VisaAcceptancePasskeyParams,
     /// Minted once by the host; every request and retry carries it.
-    #[serde(deserialize_with = "checked_reference")]
     client_correlation_id: ReferenceId,
     session: Option<PageSession>,
     /// The latest `stepUpOptions`.
@@ -545,6 +636,24 @@ pub struct VisaAcceptancePasskey {
     otp: Option<OtpChallenge>,
     /// The ceremony that succeeded.
     verified: Option<PasskeyAction>,
+}
+
+impl Restore for VisaAcceptancePasskey {
+    fn restore(value: &Value) -> Result<Self, Corrupt> {
+        let fields = Fields::of(value)?;
+        // A reference id read from a checkpoint must not be empty.
+        let id: String = fields.get("clientCorrelationId")?;
+        Ok(Self {
+            params: fields.get("params")?,
+            client_correlation_id: ReferenceId::new("clientCorrelationId", id)
+                .map_err(|_| Corrupt)?,
+            session: fields.get("session")?,
+            step_up_options: fields.get("stepUpOptions")?,
+            exhausted_options: fields.get("exhaustedOptions")?,
+            otp: fields.get("otp")?,
+            verified: fields.get("verified")?,
+        })
+    }
 }
 
 /// Starts the journey at [`Prompt::ProvideVisaSession`]. `client_correlation_id` is minted once
