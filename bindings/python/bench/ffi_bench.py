@@ -9,7 +9,8 @@ Two drives of the same journeys (Direct OTP, Visa passkey, enrollment, purchase)
   Prints ``live``, ``livestep`` and ``livedirect`` lines (see ``live_bench``): per journey the
   Python and Rust times and the time inside the SDK's exported calls in Python
   (``bench_nanos_in_rust()``: the bench library is built with the ``bench-probe`` feature), and
-  per step the paired difference and the time outside the SDK.
+  per step the paired difference and the time outside the SDK; and ``crossings`` lines: the
+  calls into the library per journey, counted once.
 - App-supplied transport (``--recording``): replays the journeys ``ffi_reference record`` wrote
   (crates/agentic-bench/src/bin/ffi_reference.rs documents the file) through an
   ``HttpTransport`` written in Python that answers every request with the next recorded
@@ -401,6 +402,36 @@ class Live:
         return steps, ns, self.agentic.bench_nanos_in_rust() - inside
 
 
+def crossings(agentic, live: Live, names: list[str]) -> list[str]:
+    """Counts the calls into the library (untimed, one run per journey): every ctypes call the
+    generated module makes goes through its ``_uniffi_rust_call_with_error``: the calls
+    themselves, handle clones and releases, buffer allocations, growths and releases. Prints
+    ``crossings <journey> <calls>`` per journey and ``crossings bare <calls>`` for
+    ``sdk_version()``."""
+    module = sys.modules[agentic.__name__ + ".agentic"]
+    original = module._uniffi_rust_call_with_error
+    count = 0
+
+    def counting(*args):
+        nonlocal count
+        count += 1
+        return original(*args)
+
+    module._uniffi_rust_call_with_error = counting
+    out = []
+    try:
+        for name in names:
+            count = 0
+            live.run(name)  # the session, steps and outcome are released on return
+            out.append(f"crossings {name} {count}")
+        count = 0
+        agentic.sdk_version()
+        out.append(f"crossings bare {count}")
+    finally:
+        module._uniffi_rust_call_with_error = original
+    return out
+
+
 def quartiles(values: list[float]) -> tuple[float, float, float]:
     ordered = sorted(values)
 
@@ -416,7 +447,8 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
     the paired differences> <median ns inside the SDK in Python> <median of Python ns outside
     the SDK>`` per journey (ns per journey), then ``livestep <p25> <median> <p75> <rounds>
     <batch>``: the paired difference per step of each round (all journeys) and its spread, and
-    ``livedirect <p25> <median> <p75>``: the same for the time outside the SDK per step."""
+    ``livedirect <p25> <median> <p75>``: the same for the time outside the SDK per step; and
+    the ``crossings`` lines (see ``crossings``)."""
     import subprocess  # noqa: PLC0415
 
     child = subprocess.Popen(
@@ -444,6 +476,7 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
         return int(fields[2]), int(fields[3])
 
     names = [journey.name for journey in journeys]
+    counted = crossings(agentic, live, names)
     warmup, rounds, batch = (3, 20, 5) if quick else (10, 80, 10)
     for _ in range(warmup):
         for name in names:
@@ -496,7 +529,7 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
     out.append(f"livestep {p25:.1f} {p50:.1f} {p75:.1f} {rounds} {batch}")
     p25, p50, p75 = quartiles(direct_per_step)
     out.append(f"livedirect {p25:.1f} {p50:.1f} {p75:.1f}")
-    return out
+    return out + counted
 
 
 def main() -> None:

@@ -76,6 +76,9 @@ struct Report {
     bare_ns: f64,
     /// Single operations timed alone (`op <name> <ns>`), in the order printed.
     ops: Vec<(String, f64)>,
+    /// Calls into the library per journey run and for the bare call (`crossings <name> <n>`;
+    /// Python only, where every call goes through one function of the generated module).
+    crossings: BTreeMap<String, u32>,
 }
 
 impl Report {
@@ -93,6 +96,7 @@ impl Report {
                 "live ",
                 "livestep ",
                 "livedirect ",
+                "crossings ",
             ]
             .iter()
             .filter_map(|keyword| line.find(keyword))
@@ -142,6 +146,12 @@ impl Report {
                     })()
                     .ok_or_else(|| format!("{who}: bad line {line:?}"))?;
                     report.live_step = Some(step);
+                }
+                ["crossings", name, calls] => {
+                    let calls = calls
+                        .parse()
+                        .map_err(|_| format!("{who}: bad line {line:?}"))?;
+                    report.crossings.insert((*name).to_owned(), calls);
                 }
                 ["op", name, ns] => {
                     let ns = ns
@@ -751,5 +761,35 @@ fn live_table(language: &str, host: &Report, out: &mut String) -> Result<(f64, f
         paired_quartiles[0],
         paired_quartiles[2],
     );
+    crossings_sentence(language, host, out);
     Ok((per_step, bare, ratio))
+}
+
+/// The calls into the library per journey, where the host counted them.
+fn crossings_sentence(language: &str, host: &Report, out: &mut String) {
+    let Some(bare) = host.crossings.get("bare") else {
+        return;
+    };
+    let mut per_journey = Vec::new();
+    let (mut calls, mut steps) = (0u32, 0u32);
+    for (name, journey) in &host.live {
+        if let Some(n) = host.crossings.get(name) {
+            per_journey.push(format!(
+                "{name} {n} for {} steps ({:.1} per step)",
+                journey.steps,
+                f64::from(*n) / f64::from(journey.steps.max(1))
+            ));
+            calls += n;
+            steps += journey.steps;
+        }
+    }
+    let _ = writeln!(
+        out,
+        "Calls into the library ({language} counts them: every ctypes call of the generated \
+         module, one untimed run per journey — the calls themselves, handle clones and \
+         releases, argument buffers and their growth, result buffers' release): {}; all \
+         journeys {:.1} per step. The bare call makes {bare}.\n",
+        per_journey.join(", "),
+        f64::from(calls) / f64::from(steps.max(1)),
+    );
 }
