@@ -89,7 +89,8 @@ def parse_lines(path: str, lines: list[str]) -> tuple[dict[str, str], list[Journ
 
 
 def setup(agentic, recording: str):
-    """Returns (journeys, drivers): one function per recorded journey that replays it once."""
+    """Returns (journeys, drivers, starters): per recorded journey, a function that replays it
+    once and its start call alone."""
     settings, journeys = read_recording(recording)
 
     class ReplayTransport(agentic.HttpTransport):
@@ -217,7 +218,7 @@ def setup(agentic, recording: str):
 
         return drive
 
-    return journeys, [driver(journey) for journey in journeys]
+    return journeys, [driver(journey) for journey in journeys], [starter(j) for j in journeys]
 
 
 def client_for(agentic, settings: dict[str, str], transport=None):
@@ -571,7 +572,7 @@ def main() -> None:
     if options.reference and options.url:
         lines.extend(live_bench(agentic, options.reference, options.url, options.quick))
     if options.recording:
-        journeys, drivers = setup(agentic, options.recording)
+        journeys, drivers, starters = setup(agentic, options.recording)
         for journey, drive in zip(journeys, drivers):
             ns = measure(drive)
             lines.append(
@@ -580,13 +581,19 @@ def main() -> None:
     lines.append(f"bare {measure(agentic.sdk_version):.1f}")
     if options.recording:
         # Where the time goes: single operations of the drive, each timed alone.
+        if journeys[0].kind != "direct_otp":
+            raise SystemExit(f"the first recorded journey is {journeys[0].kind}, not direct_otp")
         status, headers, body = journeys[0].responses[0]
         finished = drivers[0]()  # advance() on a finished journey answers its end again
+        start_direct_otp = starters[0]
         ops = {
             "http_response_new": lambda: agentic.HttpResponse(status, headers, body),
             "http_response_new_no_headers": lambda: agentic.HttpResponse(status, {}, body),
             "advance_finished": finished.advance,
             "session_kind": finished.kind,
+            # The start call (no request leaves before advance()); the session is released
+            # when the lambda returns.
+            "start_direct_otp": lambda: start_direct_otp(),
         }
         for name, op in ops.items():
             lines.append(f"op {name} {measure(op):.1f}")

@@ -609,6 +609,7 @@ fun main(args: Array<String>) {
 
     // Where the time goes: single operations of the drive, each timed alone.
     val first = recording.journeys[0]
+    check(first.kind == "direct_otp") { "the first recorded journey is ${first.kind}, not direct_otp" }
     val response = first.responses[0]
     val finished = drive(transport, first, starts[0], keep = true) ?: error("no session")
     val noHeaders = emptyMap<String, String>()
@@ -618,6 +619,9 @@ fun main(args: Array<String>) {
         // A finished journey answers its end again.
         "advance_finished" to { finished.advance().destroy() },
         "session_kind" to { sink = finished.kind() },
+        // The first recorded journey's start call (Direct OTP; no request leaves before
+        // advance()), then its release.
+        "start_direct_otp" to { starts[0]().close() },
     )
     for ((name, op) in ops) {
         println("op $name ${String.format(Locale.ROOT, "%.1f", measure(plan, op))}")
