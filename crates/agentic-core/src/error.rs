@@ -17,15 +17,17 @@ use serde_json::Value;
 use crate::journey::restore::{Corrupt, Fields, Restore, restore_unit_enum};
 use crate::wire::HttpResponse;
 
-/// Which API answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum Provider {
-    /// Juspay Visa Agentic Transactions (and the Juspay card tokenizer it starts from).
-    JuspayVat,
-    /// Juspay Express Checkout / Direct OTP.
-    JuspayEc,
-    /// Visa Acceptance / Cybersource TMS.
-    VisaAcceptance,
+restore_unit_enum! {
+    /// Which API answered.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    pub enum Provider {
+        /// Juspay Visa Agentic Transactions (and the Juspay card tokenizer it starts from).
+        JuspayVat,
+        /// Juspay Express Checkout / Direct OTP.
+        JuspayEc,
+        /// Visa Acceptance / Cybersource TMS.
+        VisaAcceptance,
+    }
 }
 
 impl fmt::Display for Provider {
@@ -38,88 +40,60 @@ impl fmt::Display for Provider {
     }
 }
 
-/// What kind of failure this is, whatever the provider's spelling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum ErrorCategory {
-    /// Credentials missing or wrong (HTTP 401, `UNAUTHORIZED`, `access_denied`).
-    Authentication,
-    /// Authenticated but not allowed (HTTP 403, `BAD_ORIGIN`).
-    Forbidden,
-    /// The request was refused as invalid (HTTP 400/422, `INVALID_INPUT`, `missingFields` …).
-    InvalidRequest,
-    /// The referenced object does not exist (HTTP 404, `RESOURCE_NOT_FOUND`).
-    NotFound,
-    /// A duplicate of an earlier request (HTTP 409, `DUPLICATE_REQUEST`, `ALREADY_EXISTS`).
-    Conflict,
-    /// Something the request relies on has expired (`EXPIRED`).
-    Expired,
-    /// A documented limit is used up (`max_limit_exceeded`).
-    LimitExceeded,
-    /// Too many requests (HTTP 429).
-    RateLimited,
-    /// The merchant account is not set up for this (`CONFIG_ERROR`).
-    Configuration,
-    /// The provider answered but refused the operation (Juspay VAT non-`SUCCESS` status).
-    Rejected,
-    /// The provider failed (HTTP 5xx).
-    ServerError,
-    /// A success status whose body is not the documented JSON.
-    MalformedResponse,
-}
-
-/// What the caller should do next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum Recovery {
-    /// Try again after a back-off; safe only for idempotent calls or with the same reference
-    /// ids after the user agreed (DESIGN.md §3 "Exactly once").
-    RetryLater,
-    /// Fix the request (a bug or bad input); retrying unchanged will fail the same way.
-    FixRequest,
-    /// Check the API key, merchant id or signing key.
-    CheckCredentials,
-    /// Ask the user for the OTP again.
-    ReenterOtp,
-    /// Offer another step-up method.
-    ChooseAnotherMethod,
-    /// Start the journey again (session or token expired, state lost).
-    RestartJourney,
-    /// The outcome is unknown: reconcile with a status call before doing anything else.
-    Reconcile,
-    /// Nothing the caller can fix; contact the provider with the request id.
-    ContactSupport,
-}
-
-restore_unit_enum!(
-    Provider {
-        JuspayVat,
-        JuspayEc,
-        VisaAcceptance,
-    }
-    ErrorCategory {
+restore_unit_enum! {
+    /// What kind of failure this is, whatever the provider's spelling.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    pub enum ErrorCategory {
+        /// Credentials missing or wrong (HTTP 401, `UNAUTHORIZED`, `access_denied`).
         Authentication,
+        /// Authenticated but not allowed (HTTP 403, `BAD_ORIGIN`).
         Forbidden,
+        /// The request was refused as invalid (HTTP 400/422, `INVALID_INPUT`, `missingFields` …).
         InvalidRequest,
+        /// The referenced object does not exist (HTTP 404, `RESOURCE_NOT_FOUND`).
         NotFound,
+        /// A duplicate of an earlier request (HTTP 409, `DUPLICATE_REQUEST`, `ALREADY_EXISTS`).
         Conflict,
+        /// Something the request relies on has expired (`EXPIRED`).
         Expired,
+        /// A documented limit is used up (`max_limit_exceeded`).
         LimitExceeded,
+        /// Too many requests (HTTP 429).
         RateLimited,
+        /// The merchant account is not set up for this (`CONFIG_ERROR`).
         Configuration,
+        /// The provider answered but refused the operation (Juspay VAT non-`SUCCESS` status).
         Rejected,
+        /// The provider failed (HTTP 5xx).
         ServerError,
+        /// A success status whose body is not the documented JSON.
         MalformedResponse,
     }
-    Recovery {
+}
+
+restore_unit_enum! {
+    /// What the caller should do next.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    pub enum Recovery {
+        /// Try again after a back-off; safe only for idempotent calls or with the same reference
+        /// ids after the user agreed (DESIGN.md §3 "Exactly once").
         RetryLater,
+        /// Fix the request (a bug or bad input); retrying unchanged will fail the same way.
         FixRequest,
+        /// Check the API key, merchant id or signing key.
         CheckCredentials,
+        /// Ask the user for the OTP again.
         ReenterOtp,
+        /// Offer another step-up method.
         ChooseAnotherMethod,
+        /// Start the journey again (session or token expired, state lost).
         RestartJourney,
+        /// The outcome is unknown: reconcile with a status call before doing anything else.
         Reconcile,
+        /// Nothing the caller can fix; contact the provider with the request id.
         ContactSupport,
     }
-);
+}
 
 /// An error answer from a provider, normalised.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]

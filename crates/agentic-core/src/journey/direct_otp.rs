@@ -330,27 +330,22 @@ impl Challenge {
     }
 }
 
-/// Why an order status is asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum StatusPurpose {
-    /// Did `POST /orders` create the order?
-    OrderCreated,
-    /// Where is the payment (after the bank page, or a status that needs time)?
-    Payment,
-    /// Reconciling a `POST /txns` whose outcome was unknown: still pending means the host
-    /// decides again about that `/txns` (resend with the same order id, or cancel).
-    AfterStartTxn,
-    /// Reconciling an authenticate whose outcome was unknown: a challenge still awaiting its
-    /// OTP (`PENDING_VBV`) asks for the OTP again; otherwise the host decides again about it.
-    AfterProcessOtp,
+restore_unit_enum! {
+    /// Why an order status is asked.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+    pub enum StatusPurpose {
+        /// Did `POST /orders` create the order?
+        OrderCreated,
+        /// Where is the payment (after the bank page, or a status that needs time)?
+        Payment,
+        /// Reconciling a `POST /txns` whose outcome was unknown: still pending means the host
+        /// decides again about that `/txns` (resend with the same order id, or cancel).
+        AfterStartTxn,
+        /// Reconciling an authenticate whose outcome was unknown: a challenge still awaiting its
+        /// OTP (`PENDING_VBV`) asks for the OTP again; otherwise the host decides again about it.
+        AfterProcessOtp,
+    }
 }
-
-restore_unit_enum!(StatusPurpose {
-    OrderCreated,
-    Payment,
-    AfterStartTxn,
-    AfterProcessOtp,
-});
 
 /// Prompt phases.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

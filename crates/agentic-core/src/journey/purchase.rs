@@ -616,28 +616,24 @@ impl Restore for Phase {
     }
 }
 
-/// The requests of the purchase. None is idempotent: each is sent once, and resent only on
-/// [`Input::ResendAfterUnknownOutcome`] (or automatically after `NotSent` / HTTP 429).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum Step {
-    /// `POST /provision-token-passkey` in purchase mode. Needs the `secureToken`. Accepts a
-    /// passkey-ceremony answer (`AUTHENTICATE` → [`Phase::PasskeyCeremony`]; `REGISTER` →
-    /// [`JourneyFailure::RebindRequired`]) or a step-up answer
-    /// ([`JourneyFailure::RebindRequired`]).
-    Provision,
-    /// `POST /cards/setUpAgenticPaymentInstruction`. Needs the `fidoBlob`. Success sends
-    /// [`Step::FetchCredentials`].
-    SetupInstruction,
-    /// `POST /cards/fetchAgenticTransactCreds`. Success finishes with
-    /// [`Outcome::Authorised`].
-    FetchCredentials,
+restore_unit_enum! {
+    /// The requests of the purchase. None is idempotent: each is sent once, and resent only on
+    /// [`Input::ResendAfterUnknownOutcome`] (or automatically after `NotSent` / HTTP 429).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    pub enum Step {
+        /// `POST /provision-token-passkey` in purchase mode. Needs the `secureToken`. Accepts a
+        /// passkey-ceremony answer (`AUTHENTICATE` → [`Phase::PasskeyCeremony`]; `REGISTER` →
+        /// [`JourneyFailure::RebindRequired`]) or a step-up answer
+        /// ([`JourneyFailure::RebindRequired`]).
+        Provision,
+        /// `POST /cards/setUpAgenticPaymentInstruction`. Needs the `fidoBlob`. Success sends
+        /// [`Step::FetchCredentials`].
+        SetupInstruction,
+        /// `POST /cards/fetchAgenticTransactCreds`. Success finishes with
+        /// [`Outcome::Authorised`].
+        FetchCredentials,
+    }
 }
-
-restore_unit_enum!(Step {
-    Provision,
-    SetupInstruction,
-    FetchCredentials,
-});
 
 // ---------------------------------------------------------------------------------------------
 // The script

@@ -154,11 +154,22 @@ impl<T: Restore> Restore for Vec<T> {
     }
 }
 
-/// Implements [`Restore`] for unit-only enums written by a derived `Serialize` (variant names
-/// as they are).
+/// Defines a unit-only enum and implements [`Restore`] for it (the variant names, as the
+/// derived `Serialize` writes them), so that its variants are listed once: a new variant is
+/// restored without a second list to keep in step.
 macro_rules! restore_unit_enum {
-    ($($ty:ty { $($variant:ident),+ $(,)? })+) => {$(
-        impl $crate::journey::restore::Restore for $ty {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $($(#[$variant_meta:meta])* $variant:ident,)+
+        }
+    ) => {
+        $(#[$meta])*
+        $vis enum $name {
+            $($(#[$variant_meta])* $variant,)+
+        }
+
+        impl $crate::journey::restore::Restore for $name {
             fn restore(
                 value: &::serde_json::Value,
             ) -> Result<Self, $crate::journey::restore::Corrupt> {
@@ -170,7 +181,7 @@ macro_rules! restore_unit_enum {
                 }
             }
         }
-    )+};
+    };
 }
 pub(crate) use restore_unit_enum;
 

@@ -249,28 +249,22 @@ impl fmt::Debug for Input {
     }
 }
 
-/// How a Visa page ceremony ended without a passkey result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum PageFailure {
-    /// `AUTH_FAILED`.
-    Failed,
-    /// `AUTH_CANCELLED`: the user backed out.
-    Cancelled,
-    /// `AUTH_NOT_SUPPORTED`: no passkey support on this device or browser.
-    NotSupported,
-    /// `AUTH_NOT_PERFORMED`.
-    NotPerformed,
-    /// The popup or web view was closed.
-    Closed,
+restore_unit_enum! {
+    /// How a Visa page ceremony ended without a passkey result.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+    pub enum PageFailure {
+        /// `AUTH_FAILED`.
+        Failed,
+        /// `AUTH_CANCELLED`: the user backed out.
+        Cancelled,
+        /// `AUTH_NOT_SUPPORTED`: no passkey support on this device or browser.
+        NotSupported,
+        /// `AUTH_NOT_PERFORMED`.
+        NotPerformed,
+        /// The popup or web view was closed.
+        Closed,
+    }
 }
-
-restore_unit_enum!(PageFailure {
-    Failed,
-    Cancelled,
-    NotSupported,
-    NotPerformed,
-    Closed,
-});
 
 /// Why a journey ended without success. Carries no secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

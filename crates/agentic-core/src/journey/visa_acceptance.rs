@@ -392,20 +392,17 @@ pub struct VisaAcceptancePasskeySecrets {
 // Phases and steps
 // ---------------------------------------------------------------------------------------------
 
-/// Which code a validate call carries (the secret itself is in
-/// [`VisaAcceptancePasskeySecrets`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum StepUpCode {
-    /// `otp`, from [`Input::Otp`].
-    Otp,
-    /// `issuerAuthCode`, from [`Input::IssuerAuthCode`].
-    IssuerAuthCode,
+restore_unit_enum! {
+    /// Which code a validate call carries (the secret itself is in
+    /// [`VisaAcceptancePasskeySecrets`]).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+    pub enum StepUpCode {
+        /// `otp`, from [`Input::Otp`].
+        Otp,
+        /// `issuerAuthCode`, from [`Input::IssuerAuthCode`].
+        IssuerAuthCode,
+    }
 }
-
-restore_unit_enum!(StepUpCode {
-    Otp,
-    IssuerAuthCode
-});
 
 /// The requests of the journey. All four are `POST`, non-idempotent (never resent without the
 /// host's [`Input::ResendAfterUnknownOutcome`]) and carry the journey's `clientCorrelationId`.
