@@ -244,6 +244,9 @@ def client_for(agentic, settings: dict[str, str], transport=None):
     )
 
 
+# Bare calls timed per round of the built-in transport drive.
+BARE_BATCH = 500
+
 LIVE_READY = '{"type":"AUTH_READY","requestID":"bench-ready-0001"}'
 RIGHT_OTP = "456789"
 WRONG_OTP = "111111"
@@ -448,8 +451,9 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
     the paired differences> <median ns inside the SDK in Python> <median of Python ns outside
     the SDK>`` per journey (ns per journey), then ``livestep <p25> <median> <p75> <rounds>
     <batch>``: the paired difference per step of each round (all journeys) and its spread, and
-    ``livedirect <p25> <median> <p75>``: the same for the time outside the SDK per step; and
-    the ``crossings`` lines (see ``crossings``)."""
+    ``livedirect <p25> <median> <p75>``: the same for the time outside the SDK per step;
+    ``livebare <p25> <median> <p75>``: the bare call, timed in batches of ``BARE_BATCH`` after
+    each round's journeys; and the ``crossings`` lines (see ``crossings``)."""
     import subprocess  # noqa: PLC0415
 
     child = subprocess.Popen(
@@ -491,6 +495,9 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
     steps: dict[str, int] = {}
     per_step: list[float] = []
     direct_per_step: list[float] = []
+    bare: list[float] = []
+    version = agentic.sdk_version
+    clock = time.perf_counter_ns
     for index in range(rounds):
         difference = 0.0
         direct = 0.0
@@ -516,6 +523,12 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
             total_steps += h_steps // batch
         per_step.append(difference / total_steps)
         direct_per_step.append(direct / total_steps)
+        # The bare call in every round, right after its journeys: the ratio's two sides are
+        # timed under the same conditions.
+        began = clock()
+        for _ in range(BARE_BATCH):
+            version()
+        bare.append((clock() - began) / BARE_BATCH)
     child.stdin.close()
     child.wait(timeout=30)
     out = []
@@ -530,6 +543,8 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
     out.append(f"livestep {p25:.1f} {p50:.1f} {p75:.1f} {rounds} {batch}")
     p25, p50, p75 = quartiles(direct_per_step)
     out.append(f"livedirect {p25:.1f} {p50:.1f} {p75:.1f}")
+    p25, p50, p75 = quartiles(bare)
+    out.append(f"livebare {p25:.1f} {p50:.1f} {p75:.1f}")
     return out + counted
 
 

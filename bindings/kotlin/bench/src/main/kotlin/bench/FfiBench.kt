@@ -484,8 +484,9 @@ private fun fmt(value: Double, digits: Int = 0) = String.format(Locale.ROOT, "%.
  * prints `live <journey> <steps> <Kotlin ns> <Rust ns> <Kotlin − Rust ns> <ns inside the SDK in
  * Kotlin> <Kotlin ns outside the SDK>` per journey (medians over the rounds), then
  * `livestep <p25> <median> <p75> <rounds> <batch>`: the paired difference per step of each
- * round (all journeys) and its spread, and `livedirect <p25> <median> <p75>`: the same for the
- * time outside the SDK per step.
+ * round (all journeys) and its spread, `livedirect <p25> <median> <p75>`: the same for the
+ * time outside the SDK per step, and `livebare <p25> <median> <p75>`: the bare call, timed in
+ * batches of [BARE_BATCH] after each round's journeys.
  */
 private fun liveBench(reference: String, url: String, quick: Boolean): List<String> {
     val child = ProcessBuilder(reference, "live", url)
@@ -532,6 +533,7 @@ private fun liveBench(reference: String, url: String, quick: Boolean): List<Stri
     val steps = HashMap<String, Long>()
     val perStep = ArrayList<Double>()
     val directPerStep = ArrayList<Double>()
+    val bare = ArrayList<Double>()
     for (index in 0 until rounds) {
         var difference = 0.0
         var direct = 0.0
@@ -560,6 +562,11 @@ private fun liveBench(reference: String, url: String, quick: Boolean): List<Stri
         }
         perStep.add(difference / totalSteps)
         directPerStep.add(direct / totalSteps)
+        // The bare call in every round, right after its journeys: the ratio's two sides are
+        // timed under the same conditions (one timing after all rounds swung 2x between runs).
+        val bareStarted = System.nanoTime()
+        repeat(BARE_BATCH) { sink = sdkVersion() }
+        bare.add((System.nanoTime() - bareStarted).toDouble() / BARE_BATCH)
     }
     toChild.close()
     child.waitFor()
@@ -573,11 +580,16 @@ private fun liveBench(reference: String, url: String, quick: Boolean): List<Stri
     out.add("livestep ${fmt(q[0], 1)} ${fmt(q[1], 1)} ${fmt(q[2], 1)} $rounds $batch")
     val d = quartiles(directPerStep)
     out.add("livedirect ${fmt(d[0], 1)} ${fmt(d[1], 1)} ${fmt(d[2], 1)}")
+    val b = quartiles(bare)
+    out.add("livebare ${fmt(b[0], 1)} ${fmt(b[1], 1)} ${fmt(b[2], 1)}")
     return out
 }
 
 @Volatile
 private var sink: Any? = null
+
+/** Bare calls timed per round of the built-in transport drive. */
+private const val BARE_BATCH = 500
 
 fun main(args: Array<String>) {
     require(args.size >= 2) { "usage: FfiBench <recording> quick|full [<ffi_reference> <sandbox url>]" }
