@@ -804,8 +804,8 @@ fn built_in_finding(kotlin: &Report, python: &Report, out: &mut String) {
     };
     let _ = writeln!(
         out,
-        "**Finding (built-in transport).** Over budget in both languages, for reasons in the \
-         generated bindings' way of calling more than in the SDK's own work. A step at its \
+        "**Finding (built-in transport).** Over budget in both languages, and most of the cost \
+         is in how the generated bindings call the library, not in the SDK's own work. A step at its \
          cheapest (`advance_finished` below: clone the session's handle, call, release the \
          result buffer) already costs {k_floor:.1}× the bare call in Kotlin and {p_floor:.1}× in \
          Python; each string argument adds an allocation call, and Python writes and reads every \
