@@ -566,9 +566,9 @@ pub fn run(mode: Mode) -> Result<Section, String> {
          creating and releasing objects: the FFI. **Spread**: the same figure per round (all \
          journeys of the round), p25–p75 over the rounds. **Bare call** = `sdk_version()`, \
          timed in every round in a batch of 500 calls right after the round's journeys, so that \
-         both sides of the ratio are timed under the same conditions (timed once after all \
-         rounds it read 13 µs in one Kotlin run and 32 µs in another); the median over the \
-         rounds. **Ratio** = FFI cost per step / bare call.\n\
+         both sides of the ratio are timed under the same conditions (timed once, it swings \
+         from run to run: compare the replay section's bare call below, timed that way); the \
+         median over the rounds. **Ratio** = FFI cost per step / bare call.\n\
          - **Paired difference** (the budgeted figure of earlier runs, still shown): host batch \
          mean − the Rust reference's batch mean of the same round. It also counts the SDK's own \
          work running slower inside the host process than in the reference (compare the \

@@ -188,9 +188,11 @@ pub fn run(_mode: Mode) -> Result<Section, String> {
          reader per state type) instead of through derived `Deserialize`, which had been the \
          biggest part of the library spent on one path (resume): 1,332,992 → 1,218,760 B \
          (mobile) and 2,933,264 → 2,818,176 B (desktop), stripped.\n\
-         - `opt-level = \"z\"` instead of `\"s\"` takes another 84 KB off the mobile library but \
-         makes the SDK's journeys 1.19× the baseline's instructions (section 2; budget 1.10): \
-         not taken.\n\
+         - `opt-level = \"z\"` instead of `\"s\"` makes the stripped mobile library 1,145,208 B \
+         (73,552 B less; `CARGO_PROFILE_RELEASE_OPT_LEVEL=z` on the mobile build above) but the \
+         SDK's journeys 1.19× the baseline's instructions, over section 2's budget of 1.10 \
+         (`CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo xtask bench --quick --only \"journey \
+         overhead\"`): not taken.\n\
          - What is left is an open finding: the budget leaves 435 KB above the floor and the \
          SDK, uniffi and serde_json take more than twice that. The biggest parts are the \
          journeys' response handling with the derived decoders of the wire models inlined into \

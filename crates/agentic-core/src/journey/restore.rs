@@ -61,12 +61,7 @@ impl<'a> Fields<'a> {
     /// # Errors
     /// [`Corrupt`] when the field does not hold a `T`.
     pub fn get<T: Restore>(self, name: &str) -> Result<T, Corrupt> {
-        T::restore(self.raw(name))
-    }
-
-    /// The field `name` as it is; `null` when absent.
-    pub fn raw(self, name: &str) -> &'a Value {
-        self.0.get(name).unwrap_or(&NULL)
+        T::restore(self.0.get(name).unwrap_or(&NULL))
     }
 }
 
@@ -99,10 +94,7 @@ pub fn unit<T>(content: &Value, value: T) -> Result<T, Corrupt> {
 }
 
 /// Reads a wire type with its serde `Deserialize` (the one the response decoders use).
-///
-/// # Errors
-/// [`Corrupt`] when `value` does not match `T`.
-pub fn with_serde<T: DeserializeOwned>(value: &Value) -> Result<T, Corrupt> {
+fn with_serde<T: DeserializeOwned>(value: &Value) -> Result<T, Corrupt> {
     crate::json_path::from_value(value).map_err(|_| Corrupt)
 }
 
