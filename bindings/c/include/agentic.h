@@ -15,7 +15,8 @@
  *   library checks every handle it is given, so a freed or foreign handle is refused with
  *   AGENTIC_INVALID_HANDLE and a second _free is a no-op;
  * - a panic inside the library becomes AGENTIC_PANIC, never an abort.
- * Link: -lagentic, plus -lpthread -ldl -lm with the static library (pkg-config agentic).
+ * Link: -lagentic, plus -lssl -lcrypto -lpthread -ldl -lm with the static library
+ * (pkg-config --static agentic).
  */
 
 #ifndef AGENTIC_H

@@ -3,6 +3,8 @@
 pub mod auth;
 pub mod config;
 pub mod driver;
+#[cfg(feature = "ureq")]
+mod system_tls;
 pub mod transport;
 #[cfg(feature = "ureq")]
 pub mod ureq_transport;

@@ -1,4 +1,4 @@
-//! The default [`Transport`]: one [`ureq::Agent`] (ureq 3, rustls) per transport.
+//! The default [`Transport`]: one [`ureq::Agent`] (ureq 3, the system's TLS) per transport.
 //!
 //! # What it does
 //!
@@ -20,9 +20,13 @@
 //!   set one, as the Cybersource signature does) and `Content-Length`. A caller's
 //!   `Content-Length` or `Transfer-Encoding` is dropped: the transport frames the body itself.
 //!   [`HeaderValue::Secret`] values are marked sensitive.
-//! * **Custom roots for tests.** [`UreqTransportConfig::root_ca_pem`] *replaces* the public
-//!   (Mozilla/webpki) roots; the CA must sign a separate leaf (a self-signed `CA:TRUE` leaf is
-//!   rejected by webpki).
+//! * **The system's TLS, TLS 1.2 at least.** The TLS library of the system (OpenSSL 3 on
+//!   Linux, Security.framework on Apple systems, SChannel on Windows, through native-tls) and
+//!   the system's trust store; TLS 1.0 and 1.1 are never offered, on any system (see
+//!   `system_tls.rs`). The library carries no TLS code of its own, and TLS fixes arrive with
+//!   the system's updates.
+//! * **Custom roots for tests.** [`UreqTransportConfig::root_ca_pem`] *replaces* the system's
+//!   roots.
 //! * **Bounded responses.** A body larger than [`MAX_RESPONSE_BODY`] is a
 //!   [`TransportError::Protocol`].
 //!
@@ -45,8 +49,9 @@
 //!
 //! ureq reports an I/O error the same way whether it happened while connecting or after the
 //! request was written, and name resolution failures arrive as plain `io::Error`s. To tell them
-//! apart the agent is built with ureq's default resolver and default connector chain (TCP, then
-//! rustls) each wrapped so that *every* error they return is tagged "before send": nothing of
+//! apart the agent is built with ureq's default resolver and a connector chain (ureq's TCP
+//! connector, then the system's TLS) each wrapped so that *every* error they return is tagged
+//! "before send": nothing of
 //! the request is written until the connector chain has returned a ready (TLS-established)
 //! connection. Any error without that tag happened once the connection was handed to the
 //! request, so it is treated as "may have reached the server". (The wrappers use ureq's
@@ -58,7 +63,7 @@
 //! | URL refused by [`check_url_policy`] or not a valid URI          | `InsecureUrl`                         | `NotSent`   |
 //! | a header name or value that cannot go on the wire               | `InvalidRequest`                      | `NotSent`   |
 //! | resolver error: `HostNotFound`, `Io` (getaddrinfo), `Timeout(_)` | `Dns`                                 | `NotSent`   |
-//! | connector error wrapping a `rustls::Error` (`Io`), `Rustls`, `Tls`, `Pem`, `TlsRequired` — e.g. unknown issuer | `Tls` | `NotSent` |
+//! | handshake failure of the system's TLS (unknown issuer, wrong host name, no TLS 1.2 or 1.3), `Tls`, `TlsRequired` | `Tls` | `NotSent` |
 //! | connector `Timeout(Connect / Global / …)`                        | `Connect` ("timed out …")             | `NotSent`   |
 //! | connector `Io` (refused, unreachable, reset during handshake), `ConnectionFailed`, anything else | `Connect` | `NotSent` |
 //! | `Http(_)`, `BadUri(_)` (request validation, before any I/O)      | `Connect` / `InsecureUrl`             | `NotSent`   |
@@ -69,8 +74,8 @@
 //! | `Protocol(_)`, `LargeResponseHeader`, `BodyExceedsLimit`, any other variant | `Protocol`             | `MaybeSent` |
 //! | a 3xx response                                                  | `RedirectRefused { status }`          | `MaybeSent` |
 //!
-//! Error reasons are built from error kinds and library messages (OS errors, rustls and
-//! HTTP-parser diagnostics); they never contain header values or bodies.
+//! Error reasons are built from error kinds and library messages (OS errors, the TLS library's
+//! and HTTP-parser diagnostics); they never contain header values or bodies.
 //!
 //! # ureq's own logging
 //!
@@ -84,7 +89,6 @@
 //! * `ureq_proto::util` at TRACE: a hex + ASCII dump of **every byte written and read** — the
 //!   request line, all request headers including `Authorization`, request bodies when chunked,
 //!   response headers and response bodies. This leaks secrets.
-//! * `rustls::*` at DEBUG/TRACE: handshake progress, no application data.
 //!
 //! The SDK never installs a `log` logger nor a `log` → `tracing` bridge (the workspace's
 //! `tracing-subscriber` is built without its `tracing-log` feature), so none of this is
@@ -113,12 +117,12 @@ use agentic_core::secret::SecretBytes;
 use agentic_core::wire::{CONTENT_TYPE_FORM, CONTENT_TYPE_JSON, Method, REQUEST_ID_HEADERS};
 use ureq::config::{AutoHeaderValue, Config};
 use ureq::http;
-use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{ConnectionDetails, Connector, NextTimeout, TcpConnector};
 use ureq::{Agent, AsSendBody, RequestExt};
 
 use crate::auth::{ACCEPT, CLIENT_AUTH_TOKEN_HEADER, USER_AGENT};
+use crate::system_tls::{SystemTls, TlsFailure};
 use crate::transport::{
     HeaderValue, Timeouts, Transport, TransportError, WireRequest, check_url_policy,
 };
@@ -133,8 +137,8 @@ pub const MAX_RESPONSE_BODY: u64 = 10 * 1024 * 1024;
 /// How a [`UreqTransport`] is built.
 #[derive(Clone, Default)]
 pub struct UreqTransportConfig {
-    /// PEM certificates (one or more) that *replace* the public roots: for tests against a
-    /// local CA. `None`: the Mozilla roots bundled through webpki.
+    /// PEM certificates (one or more) that *replace* the system's trust store: for tests
+    /// against a local CA. `None`: the roots the system trusts.
     pub root_ca_pem: Option<Vec<u8>>,
     /// The agent's own timeouts: give the client's configured ones. A request sent with these
     /// skips ureq's per-request configuration (a copy of the agent's configuration per
@@ -188,10 +192,14 @@ impl UreqTransport {
     /// [`UreqTransportBuildError`] when `root_ca_pem` is given but unusable.
     pub fn new(config: UreqTransportConfig) -> Result<Self, UreqTransportBuildError> {
         let timeouts = config.timeouts;
-        let root_certs = match &config.root_ca_pem {
-            Some(pem) => RootCerts::new_with_certs(&parse_roots(pem)?),
-            None => RootCerts::WebPki,
+        let roots = match &config.root_ca_pem {
+            Some(pem) => Some(parse_roots(pem)?),
+            None => None,
         };
+        let tls =
+            SystemTls::new(roots).map_err(|e| UreqTransportBuildError::InvalidRootCertificate {
+                reason: e.to_string(),
+            })?;
         let connect = at_least_1ms(timeouts.connect);
         let read = at_least_1ms(timeouts.read);
         let agent_config = Config::builder()
@@ -210,7 +218,6 @@ impl UreqTransport {
             .user_agent(AutoHeaderValue::None)
             .accept(AutoHeaderValue::None)
             .accept_encoding(AutoHeaderValue::None)
-            .tls_config(TlsConfig::builder().root_certs(root_certs).build())
             .timeout_global(Some(at_least_1ms(timeouts.overall)))
             .timeout_resolve(Some(connect))
             .timeout_connect(Some(connect))
@@ -219,7 +226,7 @@ impl UreqTransport {
             .build();
         let agent = Agent::with_parts(
             agent_config,
-            TagErrors(DefaultConnector::default()),
+            TagErrors(().chain(TcpConnector::default()).chain(tls)),
             TagErrors(DefaultResolver::default()),
         );
         Ok(Self { agent, timeouts })
@@ -407,22 +414,28 @@ fn read_body(body: &mut ureq::Body) -> Result<SecretBytes, ureq::Error> {
     Ok(out)
 }
 
-/// Parses and validates the replacement roots.
-fn parse_roots(pem: &[u8]) -> Result<Vec<Certificate<'static>>, UreqTransportBuildError> {
+/// Parses and validates the replacement roots: every `CERTIFICATE` section of the PEM text
+/// (other sections are skipped).
+fn parse_roots(pem: &[u8]) -> Result<Vec<native_tls::Certificate>, UreqTransportBuildError> {
+    const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    const END: &[u8] = b"-----END CERTIFICATE-----";
+    let invalid = |reason: String| UreqTransportBuildError::InvalidRootCertificate { reason };
+    let find = |haystack: &[u8], needle: &[u8]| {
+        haystack
+            .windows(needle.len())
+            .position(|window| window == needle)
+    };
     let mut certs = Vec::new();
-    let mut store = rustls::RootCertStore::empty();
-    for item in ureq::tls::parse_pem(pem) {
-        let item = item.map_err(|e| UreqTransportBuildError::InvalidRootCertificate {
-            reason: e.to_string(),
-        })?;
-        if let PemItem::Certificate(cert) = item {
-            store
-                .add(rustls_pki_types::CertificateDer::from(cert.der().to_vec()))
-                .map_err(|e| UreqTransportBuildError::InvalidRootCertificate {
-                    reason: e.to_string(),
-                })?;
-            certs.push(cert);
-        }
+    let mut rest = pem;
+    while let Some(begin) = find(rest, BEGIN) {
+        let section = &rest[begin..];
+        let end = find(section, END)
+            .ok_or_else(|| invalid("a certificate section has no END line".to_owned()))?
+            + END.len();
+        let cert = native_tls::Certificate::from_pem(&section[..end])
+            .map_err(|e| invalid(e.to_string()))?;
+        certs.push(cert);
+        rest = &section[end..];
     }
     if certs.is_empty() {
         return Err(UreqTransportBuildError::NoRootCertificate);
@@ -550,11 +563,8 @@ fn ip_literal(uri: &http::Uri) -> Option<std::net::SocketAddr> {
 /// Whether a connect-phase error comes from TLS (certificate, handshake).
 fn is_tls(error: &ureq::Error) -> bool {
     match error {
-        ureq::Error::Tls(_)
-        | ureq::Error::Rustls(_)
-        | ureq::Error::Pem(_)
-        | ureq::Error::TlsRequired => true,
-        ureq::Error::Io(e) => e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()),
+        ureq::Error::Tls(_) | ureq::Error::TlsRequired => true,
+        ureq::Error::Other(inner) => inner.is::<TlsFailure>(),
         _ => false,
     }
 }
@@ -563,7 +573,7 @@ fn is_tls(error: &ureq::Error) -> bool {
 fn describe(error: &ureq::Error) -> String {
     match error {
         ureq::Error::Io(e) => e.to_string(),
-        ureq::Error::Rustls(e) => e.to_string(),
+        ureq::Error::Other(inner) => inner.to_string(),
         error => error.to_string(),
     }
 }
@@ -687,15 +697,10 @@ mod tests {
                 "{mapped:?}"
             );
         }
-        let unknown_issuer =
-            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
-        let in_io = ureq::Error::Io(io::Error::new(
-            io::ErrorKind::InvalidData,
-            unknown_issuer.clone(),
-        ));
+        // A real native-tls failure (unknown issuer) is covered end to end in
+        // tests/transport.rs; native-tls errors cannot be built by hand.
         for error in [
-            in_io,
-            ureq::Error::Rustls(unknown_issuer),
+            ureq::Error::Other(Box::new(TlsFailure("unknown issuer".to_owned()))),
             ureq::Error::Tls("bad name"),
             ureq::Error::TlsRequired,
         ] {

@@ -153,8 +153,10 @@ impl Recorded {
 #[derive(Debug)]
 pub struct Pki {
     ca_pem: String,
+    leaf_pem: String,
     leaf_der: CertificateDer<'static>,
     leaf_key_der: Vec<u8>,
+    leaf_key_pem: String,
 }
 
 impl Pki {
@@ -186,14 +188,21 @@ impl Pki {
 
         Self {
             ca_pem: ca_cert.pem(),
+            leaf_pem: leaf_cert.pem(),
             leaf_der: leaf_cert.der().clone(),
             leaf_key_der: leaf_key.serialize_der(),
+            leaf_key_pem: leaf_key.serialize_pem(),
         }
     }
 
     /// The CA certificate, PEM: the client's root.
     pub fn ca_pem(&self) -> Vec<u8> {
         self.ca_pem.as_bytes().to_vec()
+    }
+
+    /// The leaf certificate and its private key, PEM: for a server other than [`TestServer`].
+    pub fn leaf_pems(&self) -> (&str, &str) {
+        (&self.leaf_pem, &self.leaf_key_pem)
     }
 
     fn server_config(&self) -> Arc<rustls::ServerConfig> {
