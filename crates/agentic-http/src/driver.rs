@@ -124,7 +124,8 @@ impl Client {
     }
 
     #[cfg(feature = "ureq")]
-    /// A client on the built-in ureq transport. `root_ca_pem` replaces the public roots (tests).
+    /// A client on the built-in ureq transport. `root_ca_pem` replaces the system's roots
+    /// (tests).
     ///
     /// # Errors
     /// [`ClientBuildError`] for an invalid configuration or an unusable CA.

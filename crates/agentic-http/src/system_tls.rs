@@ -1,32 +1,46 @@
 //! The TLS of [`UreqTransport`](crate::ureq_transport::UreqTransport): the system's TLS library
-//! through native-tls (OpenSSL 3 on Linux, Security.framework on Apple systems, SChannel on
-//! Windows) and the system's trust store, with **TLS 1.2 as the floor on every system**.
+//! and trust store, with one policy on every system — **TLS 1.2 at least**, and TLS 1.2 only
+//! with forward-secret AEAD suites where the SDK can choose them.
 //!
-//! ureq's own native-tls connector leaves native-tls's floor at TLS 1.0 and has no setting for
-//! it, so this connector replaces it. It is a ureq [`Connector`] chained after ureq's
-//! `TcpConnector`: for an `https` URL it runs the handshake over the TCP connection within what
-//! is left of the connect timeout, then hands ureq a [`Transport`] that encrypts and decrypts
-//! through the TLS stream.
+//! | System | Library | TLS 1.2 suites |
+//! |---|---|---|
+//! | Linux and other Unix systems | OpenSSL 3 (`libssl.so.3`), through the `openssl` crate | `ECDHE+AESGCM:ECDHE+CHACHA20` only (OpenSSL's default list also has RSA key exchange and CBC suites) |
+//! | Apple systems, Windows | Security.framework, SChannel, through native-tls | the system's choice (native-tls has no setting) |
 //!
-//! A handshake that fails because the connection failed (a timeout, a reset) reports that
-//! failure, as ureq's own connectors do; any other handshake failure (an unknown issuer, a
-//! wrong host name, no common protocol version) is a [`TlsFailure`].
+//! TLS 1.3 suites are all AEAD and forward-secret; the library's defaults are kept. Trust is
+//! the system's: the distribution's CA bundle (OpenSSL also honours `SSL_CERT_FILE` and
+//! `SSL_CERT_DIR`), the keychain, the Windows store — including roots an administrator added.
+//! Host names are checked (IP addresses against the certificate's IP entries) and sent as SNI.
+//!
+//! It is a ureq [`Connector`] chained after ureq's `TcpConnector` (ureq's own TLS connectors
+//! are not compiled in: they cannot set a cipher list, and they panic on some inputs): for an
+//! `https` URL it runs the handshake over the TCP connection within what is left of the connect
+//! timeout, then hands ureq a [`Transport`] that encrypts and decrypts through the TLS stream.
+//!
+//! A handshake that fails because a read or a write of the TCP connection failed (a timeout, a
+//! reset) reports that failure; a failure the TLS library reports (an unknown issuer, a wrong
+//! host name, no common version or suite, the peer closing the connection mid-handshake) is a
+//! [`TlsFailure`].
 
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use native_tls::{Certificate, HandshakeError, Protocol, TlsConnector, TlsStream};
 use ureq::unversioned::transport::time::{Duration, Instant};
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
     TransportAdapter,
 };
 
-/// Wraps the chained connection in TLS 1.2 or newer when the URL is `https`.
+#[cfg(not(any(target_vendor = "apple", windows)))]
+use openssl_backend as backend;
+
+#[cfg(any(target_vendor = "apple", windows))]
+use native_backend as backend;
+
+/// Wraps the chained connection in TLS when the URL is `https`.
 pub(crate) struct SystemTls {
-    /// Built once: native-tls's connector holds the configured library context (cheap to share).
-    connector: TlsConnector,
+    connector: backend::Connector,
 }
 
 impl fmt::Debug for SystemTls {
@@ -36,20 +50,22 @@ impl fmt::Debug for SystemTls {
 }
 
 impl SystemTls {
-    /// `roots`: certificates that *replace* the system's trust store (tests against a local
-    /// CA); `None` trusts what the system trusts.
-    pub(crate) fn new(roots: Option<Vec<Certificate>>) -> Result<Self, native_tls::Error> {
-        let mut builder = TlsConnector::builder();
-        builder.min_protocol_version(Some(Protocol::Tlsv12));
-        if let Some(roots) = roots {
-            builder.disable_built_in_roots(true);
-            for root in roots {
-                builder.add_root_certificate(root);
+    /// `roots`: DER certificates that *replace* the system's trust store (tests against a local
+    /// CA); `None` trusts what the system trusts (set up once per process: loading the
+    /// system's CA bundle takes tens of milliseconds).
+    ///
+    /// # Errors
+    /// The TLS library's message: a root it cannot read, or a library that cannot be set up.
+    pub(crate) fn new(roots: Option<&[Vec<u8>]>) -> Result<Self, String> {
+        let connector = match roots {
+            Some(roots) => backend::connector(Some(roots))?,
+            None => {
+                static SYSTEM: std::sync::OnceLock<Result<backend::Connector, String>> =
+                    std::sync::OnceLock::new();
+                SYSTEM.get_or_init(|| backend::connector(None)).clone()?
             }
-        }
-        Ok(Self {
-            connector: builder.build()?,
-        })
+        };
+        Ok(Self { connector })
     }
 }
 
@@ -72,31 +88,31 @@ impl<In: Transport> Connector<In> for SystemTls {
             .strip_prefix('[')
             .and_then(|h| h.strip_suffix(']'))
             .unwrap_or(host);
+        if host.is_empty() {
+            // OpenSSL skips the name check for an empty name: never hand it one.
+            return Err(tls_failure("the URL has no host to check".to_owned()));
+        }
 
         let mut adapter = TransportAdapter::new(transport.boxed(), details.current_time.clone());
         adapter.set_timeout(left_of(details));
-        let failure = Arc::new(Mutex::new(None));
-        let stream = KeepFailure {
+        let io = KeepFailure {
             inner: adapter,
-            failure: Arc::clone(&failure),
+            failure: Arc::new(Mutex::new(None)),
         };
-        match self.connector.connect(host, stream) {
-            Ok(stream) => Ok(Some(Either::B(TlsTransport {
-                buffers: LazyBuffers::new(
-                    details.config.input_buffer_size(),
-                    details.config.output_buffer_size(),
-                ),
-                stream,
-            }))),
-            Err(error) => Err(take(&failure).unwrap_or_else(|| match error {
-                HandshakeError::Failure(error) => {
-                    ureq::Error::Other(Box::new(TlsFailure(error.to_string())))
-                }
-                // The adapter blocks: a handshake never stops half-way.
-                HandshakeError::WouldBlock(_) => {
-                    ureq::Error::Other(Box::new(TlsFailure("the handshake stalled".to_owned())))
-                }
-            })),
+        let failure = Arc::clone(&io.failure);
+        match backend::handshake(&self.connector, host, io) {
+            Ok(stream) => {
+                // A failure the library recovered from must not be reported later.
+                take(&failure);
+                Ok(Some(Either::B(TlsTransport {
+                    buffers: LazyBuffers::new(
+                        details.config.input_buffer_size(),
+                        details.config.output_buffer_size(),
+                    ),
+                    stream,
+                })))
+            }
+            Err(reason) => Err(take(&failure).unwrap_or_else(|| tls_failure(reason))),
         }
     }
 }
@@ -126,6 +142,10 @@ impl fmt::Display for TlsFailure {
 
 impl std::error::Error for TlsFailure {}
 
+fn tls_failure(reason: String) -> ureq::Error {
+    ureq::Error::Other(Box::new(TlsFailure(reason)))
+}
+
 /// The last transport failure under the TLS stream. The TLS library sees only a stand-in I/O
 /// error; ureq gets the original (a timeout stays a timeout).
 type Failure = Arc<Mutex<Option<ureq::Error>>>;
@@ -140,9 +160,15 @@ fn take(failure: &Failure) -> Option<ureq::Error> {
 
 /// The TCP transport as the `Read + Write` stream the TLS library wants, keeping ureq's error
 /// of any failed read or write.
-struct KeepFailure {
+pub(crate) struct KeepFailure {
     inner: TransportAdapter,
     failure: Failure,
+}
+
+impl fmt::Debug for KeepFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeepFailure").finish_non_exhaustive()
+    }
 }
 
 impl KeepFailure {
@@ -171,7 +197,7 @@ impl Write for KeepFailure {
 /// An established TLS connection, as ureq sends and receives through it.
 pub(crate) struct TlsTransport {
     buffers: LazyBuffers,
-    stream: TlsStream<KeepFailure>,
+    stream: backend::Stream,
 }
 
 impl fmt::Debug for TlsTransport {
@@ -181,9 +207,20 @@ impl fmt::Debug for TlsTransport {
 }
 
 impl TlsTransport {
+    fn io(&mut self) -> &mut KeepFailure {
+        self.stream.get_mut()
+    }
+
+    /// Starts an operation: its timeout, and no failure left over from an earlier one.
+    fn begin(&mut self, timeout: NextTimeout) {
+        let io = self.io();
+        io.inner.set_timeout(timeout);
+        take(&io.failure);
+    }
+
     /// The transport's own failure first (it says more), then the TLS library's.
-    fn failure(&self, error: io::Error) -> ureq::Error {
-        take(&self.stream.get_ref().failure).unwrap_or_else(|| ureq::Error::from(error))
+    fn failure(&mut self, error: io::Error) -> ureq::Error {
+        take(&self.io().failure).unwrap_or_else(|| ureq::Error::from(error))
     }
 }
 
@@ -193,7 +230,7 @@ impl Transport for TlsTransport {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        self.stream.get_mut().inner.set_timeout(timeout);
+        self.begin(timeout);
         let output = &self.buffers.output()[..amount];
         match self.stream.write_all(output) {
             Ok(()) => Ok(()),
@@ -202,13 +239,13 @@ impl Transport for TlsTransport {
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
-        self.stream.get_mut().inner.set_timeout(timeout);
+        self.begin(timeout);
         let input = self.buffers.input_append_buf();
         match self.stream.read(input) {
             Ok(amount) => {
                 // The TLS library reports some transport failures as the end of the stream.
                 if amount == 0
-                    && let Some(failure) = take(&self.stream.get_ref().failure)
+                    && let Some(failure) = take(&self.io().failure)
                 {
                     return Err(failure);
                 }
@@ -220,10 +257,98 @@ impl Transport for TlsTransport {
     }
 
     fn is_open(&mut self) -> bool {
-        self.stream.get_mut().inner.get_mut().is_open()
+        self.io().inner.get_mut().is_open()
     }
 
     fn is_tls(&self) -> bool {
         true
+    }
+}
+
+/// OpenSSL, through the `openssl` crate: the library native-tls would use here, with the
+/// cipher list set.
+#[cfg(not(any(target_vendor = "apple", windows)))]
+mod openssl_backend {
+    use openssl::ssl::{HandshakeError, SslConnector, SslMethod, SslStream, SslVersion};
+    use openssl::x509::X509;
+    use openssl::x509::store::X509StoreBuilder;
+
+    use super::KeepFailure;
+
+    pub(super) type Connector = SslConnector;
+    pub(super) type Stream = SslStream<KeepFailure>;
+
+    /// TLS 1.2 suites: ECDHE key exchange (forward secrecy) with AES-GCM or ChaCha20-Poly1305.
+    const TLS12_SUITES: &str = "ECDHE+AESGCM:ECDHE+CHACHA20";
+
+    pub(super) fn connector(roots: Option<&[Vec<u8>]>) -> Result<Connector, String> {
+        let text = |e: openssl::error::ErrorStack| e.to_string();
+        // Loads the system's trust store (`set_default_verify_paths`) and checks peers.
+        let mut builder = SslConnector::builder(SslMethod::tls_client()).map_err(text)?;
+        builder
+            .set_min_proto_version(Some(SslVersion::TLS1_2))
+            .map_err(text)?;
+        builder.set_cipher_list(TLS12_SUITES).map_err(text)?;
+        if let Some(roots) = roots {
+            let mut store = X509StoreBuilder::new().map_err(text)?;
+            for der in roots {
+                store
+                    .add_cert(X509::from_der(der).map_err(text)?)
+                    .map_err(text)?;
+            }
+            builder.set_cert_store(store.build());
+        }
+        Ok(builder.build())
+    }
+
+    pub(super) fn handshake(
+        connector: &Connector,
+        host: &str,
+        io: KeepFailure,
+    ) -> Result<Stream, String> {
+        // `configure` turns on SNI and the host name (or IP address) check.
+        let config = connector.configure().map_err(|e| e.to_string())?;
+        config.connect(host, io).map_err(|error| match error {
+            HandshakeError::SetupFailure(e) => e.to_string(),
+            // "the handshake failed: …", with the certificate check's verdict when it failed.
+            error => error.to_string(),
+        })
+    }
+}
+
+/// Security.framework or SChannel, through native-tls (which has no cipher setting).
+#[cfg(any(target_vendor = "apple", windows))]
+mod native_backend {
+    use native_tls::{Certificate, HandshakeError, Protocol, TlsConnector, TlsStream};
+
+    use super::KeepFailure;
+
+    pub(super) type Connector = TlsConnector;
+    pub(super) type Stream = TlsStream<KeepFailure>;
+
+    pub(super) fn connector(roots: Option<&[Vec<u8>]>) -> Result<Connector, String> {
+        let mut builder = TlsConnector::builder();
+        builder.min_protocol_version(Some(Protocol::Tlsv12));
+        if let Some(roots) = roots {
+            builder.disable_built_in_roots(true);
+            for der in roots {
+                // `from_der`, not `from_pem`: the latter panics on iOS.
+                builder
+                    .add_root_certificate(Certificate::from_der(der).map_err(|e| e.to_string())?);
+            }
+        }
+        builder.build().map_err(|e| e.to_string())
+    }
+
+    pub(super) fn handshake(
+        connector: &Connector,
+        host: &str,
+        io: KeepFailure,
+    ) -> Result<Stream, String> {
+        connector.connect(host, io).map_err(|error| match error {
+            HandshakeError::Failure(e) => e.to_string(),
+            // The stream blocks: a handshake never stops half-way.
+            HandshakeError::WouldBlock(_) => "the handshake stalled".to_owned(),
+        })
     }
 }

@@ -21,10 +21,10 @@
 //!   `Content-Length` or `Transfer-Encoding` is dropped: the transport frames the body itself.
 //!   [`HeaderValue::Secret`] values are marked sensitive.
 //! * **The system's TLS, TLS 1.2 at least.** The TLS library of the system (OpenSSL 3 on
-//!   Linux, Security.framework on Apple systems, SChannel on Windows, through native-tls) and
-//!   the system's trust store; TLS 1.0 and 1.1 are never offered, on any system (see
-//!   `system_tls.rs`). The library carries no TLS code of its own, and TLS fixes arrive with
-//!   the system's updates.
+//!   Linux, Security.framework on Apple systems, SChannel on Windows) and the system's trust
+//!   store; TLS 1.0 and 1.1 are never offered, and with OpenSSL TLS 1.2 only with ECDHE and
+//!   AES-GCM or ChaCha20-Poly1305 (`system_tls.rs` has the policy per system). The library
+//!   carries no TLS code of its own, and TLS fixes arrive with the system's updates.
 //! * **Custom roots for tests.** [`UreqTransportConfig::root_ca_pem`] *replaces* the system's
 //!   roots.
 //! * **Bounded responses.** A body larger than [`MAX_RESPONSE_BODY`] is a
@@ -63,7 +63,7 @@
 //! | URL refused by [`check_url_policy`] or not a valid URI          | `InsecureUrl`                         | `NotSent`   |
 //! | a header name or value that cannot go on the wire               | `InvalidRequest`                      | `NotSent`   |
 //! | resolver error: `HostNotFound`, `Io` (getaddrinfo), `Timeout(_)` | `Dns`                                 | `NotSent`   |
-//! | handshake failure of the system's TLS (unknown issuer, wrong host name, no TLS 1.2 or 1.3), `Tls`, `TlsRequired` | `Tls` | `NotSent` |
+//! | handshake failure reported by the system's TLS (unknown issuer, wrong host name, no common version or suite, the peer closing mid-handshake) | `Tls` | `NotSent` |
 //! | connector `Timeout(Connect / Global / …)`                        | `Connect` ("timed out …")             | `NotSent`   |
 //! | connector `Io` (refused, unreachable, reset during handshake), `ConnectionFailed`, anything else | `Connect` | `NotSent` |
 //! | `Http(_)`, `BadUri(_)` (request validation, before any I/O)      | `Connect` / `InsecureUrl`             | `NotSent`   |
@@ -167,10 +167,17 @@ pub enum UreqTransportBuildError {
     /// `root_ca_pem` holds no `CERTIFICATE` section.
     #[error("the root CA PEM holds no certificate")]
     NoRootCertificate,
-    /// `root_ca_pem` is not valid PEM, or a certificate in it is not a usable trust anchor.
+    /// `root_ca_pem` is not valid PEM, or a section in it is not a certificate the TLS library
+    /// reads.
     #[error("the root CA PEM is invalid: {reason}")]
     InvalidRootCertificate {
         /// What is wrong.
+        reason: String,
+    },
+    /// The system's TLS library could not be set up (its trust store could not be loaded).
+    #[error("the system's TLS library could not be set up: {reason}")]
+    Tls {
+        /// The library's message.
         reason: String,
     },
 }
@@ -192,14 +199,13 @@ impl UreqTransport {
     /// [`UreqTransportBuildError`] when `root_ca_pem` is given but unusable.
     pub fn new(config: UreqTransportConfig) -> Result<Self, UreqTransportBuildError> {
         let timeouts = config.timeouts;
-        let roots = match &config.root_ca_pem {
-            Some(pem) => Some(parse_roots(pem)?),
-            None => None,
+        let tls = match &config.root_ca_pem {
+            Some(pem) => SystemTls::new(Some(&parse_roots(pem)?))
+                .map_err(|reason| UreqTransportBuildError::InvalidRootCertificate { reason })?,
+            None => {
+                SystemTls::new(None).map_err(|reason| UreqTransportBuildError::Tls { reason })?
+            }
         };
-        let tls =
-            SystemTls::new(roots).map_err(|e| UreqTransportBuildError::InvalidRootCertificate {
-                reason: e.to_string(),
-            })?;
         let connect = at_least_1ms(timeouts.connect);
         let read = at_least_1ms(timeouts.read);
         let agent_config = Config::builder()
@@ -414,33 +420,41 @@ fn read_body(body: &mut ureq::Body) -> Result<SecretBytes, ureq::Error> {
     Ok(out)
 }
 
-/// Parses and validates the replacement roots: every `CERTIFICATE` section of the PEM text
-/// (other sections are skipped).
-fn parse_roots(pem: &[u8]) -> Result<Vec<native_tls::Certificate>, UreqTransportBuildError> {
+/// The DER bytes of every `CERTIFICATE` section of the PEM text (other sections are skipped);
+/// the TLS library then checks each is a certificate.
+fn parse_roots(pem: &[u8]) -> Result<Vec<Vec<u8>>, UreqTransportBuildError> {
+    use base64::Engine as _;
     const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
     const END: &[u8] = b"-----END CERTIFICATE-----";
-    let invalid = |reason: String| UreqTransportBuildError::InvalidRootCertificate { reason };
+    let invalid = |reason: &str| UreqTransportBuildError::InvalidRootCertificate {
+        reason: reason.to_owned(),
+    };
     let find = |haystack: &[u8], needle: &[u8]| {
         haystack
             .windows(needle.len())
             .position(|window| window == needle)
     };
-    let mut certs = Vec::new();
+    let mut roots = Vec::new();
     let mut rest = pem;
     while let Some(begin) = find(rest, BEGIN) {
-        let section = &rest[begin..];
-        let end = find(section, END)
-            .ok_or_else(|| invalid("a certificate section has no END line".to_owned()))?
-            + END.len();
-        let cert = native_tls::Certificate::from_pem(&section[..end])
-            .map_err(|e| invalid(e.to_string()))?;
-        certs.push(cert);
-        rest = &section[end..];
+        let body = &rest[begin + BEGIN.len()..];
+        let end =
+            find(body, END).ok_or_else(|| invalid("a certificate section has no END line"))?;
+        let text: Vec<u8> = body[..end]
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(&text)
+            .map_err(|_| invalid("a certificate section is not base64"))?;
+        roots.push(der);
+        rest = &body[end + END.len()..];
     }
-    if certs.is_empty() {
+    if roots.is_empty() {
         return Err(UreqTransportBuildError::NoRootCertificate);
     }
-    Ok(certs)
+    Ok(roots)
 }
 
 /// Where a tagged error happened: before any byte of the request could be written.

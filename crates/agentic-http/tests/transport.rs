@@ -43,8 +43,9 @@ fn short() -> Timeouts {
     }
 }
 
-/// For every other test: a loaded CI machine running a debug build (a TLS handshake in debug
-/// the test server, 10 MiB through the body reader) must never turn the expected outcome into a timeout.
+/// For every other test: on a loaded CI machine running a debug build, a TLS handshake with the
+/// debug-built test server or 10 MiB through the body reader must never turn the expected
+/// outcome into a timeout.
 fn roomy() -> Timeouts {
     Timeouts {
         connect: Duration::from_secs(10),
@@ -313,30 +314,30 @@ fn tls_with_an_unknown_ca_is_refused_before_sending() {
     );
 }
 
-/// A server that speaks nothing newer than TLS 1.1: `openssl s_server` (the rustls test server
-/// has no TLS 1.1).
-struct Tls11Server {
+/// `openssl s_server -www` on a free loopback port with `pki`'s leaf and the given protocol and
+/// cipher options: it answers any `GET` with a status page. Protocols and suites the rustls
+/// test server cannot offer (TLS 1.1, RSA key exchange).
+struct OpenSslServer {
     child: std::process::Child,
     port: u16,
     _dir: TempDir,
 }
 
-impl Tls11Server {
-    fn start(pki: &Pki) -> Self {
+impl OpenSslServer {
+    fn start(pki: &Pki, options: &[&str]) -> Self {
         use std::io::BufRead;
-        let dir = TempDir::new("tls11");
+        let dir = TempDir::new("openssl");
         let (leaf, key) = pki.leaf_pems();
         let leaf_path = dir.0.join("leaf.pem");
         let key_path = dir.0.join("key.pem");
         std::fs::write(&leaf_path, leaf).expect("leaf");
         std::fs::write(&key_path, key).expect("key");
         let mut child = std::process::Command::new("openssl")
-            .args(["s_server", "-accept", "127.0.0.1:0", "-tls1_1"])
-            // Let the server offer TLS 1.1 at all (OpenSSL 3 allows it at level 0 only).
-            .args(["-cipher", "DEFAULT@SECLEVEL=0", "-www", "-cert"])
+            .args(["s_server", "-accept", "127.0.0.1:0", "-www", "-cert"])
             .arg(&leaf_path)
             .arg("-key")
             .arg(&key_path)
+            .args(options)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
@@ -357,9 +358,13 @@ impl Tls11Server {
             _dir: dir,
         }
     }
+
+    fn url(&self) -> String {
+        format!("https://127.0.0.1:{}/", self.port)
+    }
 }
 
-impl Drop for Tls11Server {
+impl Drop for OpenSslServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -370,7 +375,10 @@ struct TempDir(std::path::PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("agentic-http-{name}-{}", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("agentic-http-{name}-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&path).expect("temp dir");
         Self(path)
     }
@@ -385,20 +393,64 @@ impl Drop for TempDir {
 #[test]
 fn a_server_without_tls_1_2_is_refused_before_sending() {
     let pki = Pki::generate();
-    let server = Tls11Server::start(&pki);
-    let url = format!("https://127.0.0.1:{}/secure", server.port);
+    // `SECLEVEL=0`: OpenSSL 3 offers TLS 1.1 at security level 0 only.
+    let server = OpenSslServer::start(&pki, &["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"]);
     let error = tls_transport(&pki)
-        .send(&post(&url), &roomy())
+        .send(&post(&server.url()), &roomy())
         .expect_err("TLS 1.1 only");
     // The SDK offers TLS 1.2 and 1.3 only, so the server answers with a `protocol_version`
-    // alert. (With native-tls's own floor, TLS 1.0, the handshake would get further and fail
-    // on OpenSSL 3's security level instead: "legacy sigalg disallowed".)
+    // alert.
     assert!(
         matches!(&error, TransportError::Tls { reason } if reason.contains("alert protocol version")),
         "{error:?}"
     );
     assert!(is_not_sent(&error));
     assert_no_secrets(&error);
+}
+
+#[test]
+fn tls_1_2_needs_forward_secret_aead_suites() {
+    let pki = Pki::generate();
+    // TLS 1.2 with ECDHE and AES-GCM: accepted (the server's status page comes back).
+    let good = OpenSslServer::start(
+        &pki,
+        &["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"],
+    );
+    let response = tls_transport(&pki)
+        .send(&get(&good.url()), &roomy())
+        .expect("TLS 1.2 with ECDHE-ECDSA-AES128-GCM-SHA256");
+    assert_eq!(response.status, 200);
+
+    // CBC suites (OpenSSL's default list offers them): not offered, so the server finds no
+    // shared suite and the handshake fails before anything is sent. (RSA key exchange, without
+    // forward secrecy, is left out the same way; the test CA's keys are ECDSA.)
+    for suite in ["ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384"] {
+        let weak = OpenSslServer::start(&pki, &["-tls1_2", "-cipher", suite]);
+        let error = tls_transport(&pki)
+            .send(&get(&weak.url()), &roomy())
+            .expect_err(suite);
+        assert!(
+            matches!(&error, TransportError::Tls { reason } if reason.contains("handshake failure")),
+            "{suite}: {error:?}"
+        );
+        assert!(is_not_sent(&error), "{suite}");
+    }
+}
+
+#[test]
+fn a_certificate_for_another_host_is_refused_before_sending() {
+    let pki = Pki::generate_for(&["api.example.com", "10.9.8.7"]);
+    let server = TestServer::https(&pki);
+    server.set_fallback(Reply::json(200, "{}"));
+    let error = tls_transport(&pki)
+        .send(&post(&server.url("/secure")), &roomy())
+        .expect_err("the certificate names other hosts");
+    assert!(
+        matches!(&error, TransportError::Tls { reason } if reason.contains("mismatch")),
+        "{error:?}"
+    );
+    assert!(is_not_sent(&error));
+    assert!(server.requests().is_empty());
 }
 
 #[test]

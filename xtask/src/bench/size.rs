@@ -45,7 +45,7 @@ const SETS: [FeatureSet; 2] = [
         name: "desktop",
         flags: &[],
         contents: "the uniffi API + the C ABI + the built-in HTTP stack (ureq 3; TLS by the \
-                   system's library through native-tls: OpenSSL 3's `libssl.so.3` on Linux)",
+                   system's library: OpenSSL 3's `libssl.so.3` on Linux)",
         budget: 2_300_000,
     },
 ];
@@ -155,8 +155,8 @@ pub fn run(_mode: Mode) -> Result<Section, String> {
         md,
         "\nNotes:\n\n\
          - The mobile set is `agentic-ffi` without its default features: without \
-         `bundled-transport`, which turns off `agentic-http`'s `ureq` feature (ureq, native-tls, \
-         the OpenSSL bindings and log are absent), and without `c-abi` (the C ABI, which Kotlin and Swift \
+         `bundled-transport`, which turns off `agentic-http`'s `ureq` feature (ureq, the OpenSSL \
+         bindings and log are absent), and without `c-abi` (the C ABI, which Kotlin and Swift \
          do not call and which needs the built-in HTTP stack). Leaving the C ABI out made the \
          mobile library 207 KB smaller (1,543,008 → 1,335,616 B stripped).\n\
          - Strip a *copy*: the bindings are generated from the **unstripped** build (uniffi-bindgen \
@@ -184,20 +184,26 @@ pub fn run(_mode: Mode) -> Result<Section, String> {
          Dropping `lib` made the libraries 0.43 MB (mobile) and 0.69 MB (desktop) smaller; the \
          benchmarks' Rust reference compiles the same sources as an rlib through the \
          `agentic-ffi-rlib` package.\n\
-         - The built-in transport uses the system's TLS library (native-tls with a TLS 1.2 \
-         floor, `crates/agentic-http/src/system_tls.rs`) instead of rustls with ring and the \
+         - The built-in transport uses the system's TLS library \
+         (`crates/agentic-http/src/system_tls.rs`: OpenSSL 3 on Linux with TLS 1.2 at least and \
+         only forward-secret AEAD suites for TLS 1.2) instead of rustls with ring and the \
          webpki roots compiled in: the stripped desktop library went from 2,818,176 to \
-         1,803,712 B. On Linux it links OpenSSL 3's `libssl.so.3` and `libcrypto.so.3` \
-         dynamically; like libc they are part of the system and not counted here (`ldd` on the \
-         library lists them), and a process that already uses TLS (Python's `ssl`, curl) shares \
-         them. On Apple systems it is Security.framework, on Windows SChannel.\n\
+         1,747,112 B (with `agentic-ffi` at `opt-level = \"s\"`). It links OpenSSL 3's \
+         `libssl.so.3` and `libcrypto.so.3` dynamically; like libc they are part of the system \
+         and not counted here (`ldd` on the library lists them), and a process that already \
+         uses TLS (Python's `ssl`, curl) shares them. On Apple systems the library is \
+         Security.framework, on Windows SChannel (through native-tls).\n\
          - Checkpoints are read back by hand (`agentic_core::journey::restore`, one small \
          reader per state type) instead of through derived `Deserialize`, which had been the \
          biggest part of the library spent on one path (resume): 1,332,992 → 1,218,760 B \
          (mobile) and 2,933,264 → 2,818,176 B (desktop), stripped.\n\
-         - `opt-level = \"z\"` instead of `\"s\"` makes the stripped mobile library 1,145,208 B \
-         (73,552 B less; `CARGO_PROFILE_RELEASE_OPT_LEVEL=z` on the mobile build above) but the \
-         SDK's journeys 1.19× the baseline's instructions, over section 2's budget of 1.10 \
+         - `agentic-ffi`, the glue crate of the library, is built with `opt-level = \"z\"` \
+         (`[profile.release.package.agentic-ffi]` in the workspace's Cargo.toml); everything \
+         else keeps `\"s\"`: 1,218,760 → 1,182,024 B (mobile), 1,747,112 → 1,692,320 B \
+         (desktop). The whole library at `\"z\"` \
+         (`CARGO_PROFILE_RELEASE_OPT_LEVEL=z` on the mobile build above) would be 1,145,208 B, \
+         but agentic-core and agentic-http at `\"z\"` make the SDK's journeys 1.19× the \
+         baseline's instructions, over section 2's budget of 1.10 \
          (`CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo xtask bench --quick --only \"journey \
          overhead\"`): not taken.\n\
          - What is left is an open finding: the budget leaves 435 KB above the floor and the \

@@ -160,8 +160,14 @@ pub struct Pki {
 }
 
 impl Pki {
-    /// Generates a fresh CA (`CA:TRUE`) and a leaf (`CA:FALSE`, serverAuth).
+    /// Generates a fresh CA (`CA:TRUE`) and a leaf (`CA:FALSE`, serverAuth) for `localhost`
+    /// and `127.0.0.1`.
     pub fn generate() -> Self {
+        Self::generate_for(&["localhost", "127.0.0.1"])
+    }
+
+    /// As [`Pki::generate`], with a leaf for `names` (host names or IP addresses).
+    pub fn generate_for(names: &[&str]) -> Self {
         let ca_key = KeyPair::generate().expect("CA key");
         let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
         ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -175,8 +181,9 @@ impl Pki {
         let ca_cert = ca.self_signed(&ca_key).expect("CA certificate");
 
         let leaf_key = KeyPair::generate().expect("leaf key");
-        let mut leaf = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-            .expect("leaf params");
+        let mut leaf =
+            CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+                .expect("leaf params");
         leaf.is_ca = IsCa::ExplicitNoCa;
         leaf.distinguished_name
             .push(DnType::CommonName, "localhost");
