@@ -206,13 +206,17 @@ pub fn run(_mode: Mode) -> Result<Section, String> {
          baseline's instructions, over section 2's budget of 1.10 \
          (`CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo xtask bench --quick --only \"journey \
          overhead\"`): not taken.\n\
-         - What is left is an open finding: the budget leaves 435 KB above the floor and the \
-         SDK, uniffi and serde_json take more than twice that. The biggest parts are the \
-         journeys' response handling with the derived decoders of the wire models inlined into \
-         it (`agentic_core`), the uniffi scaffolding with the session engine (`agentic`), and \
-         the checkpoint writer (the state's serde `Serialize`, about 25 KB). Reaching the \
-         budget needs more than half of that gone: every wire model read by hand as the \
-         checkpoint state now is, and far less generated code per exported call."
+         - What is left is an open finding for the mobile set: the budget leaves 435 KB above \
+         the floor and the SDK, uniffi and serde_json take more than twice that. The biggest \
+         parts are the journeys' response handling with the derived decoders of the wire models \
+         inlined into it (`agentic_core`), the uniffi scaffolding with the session engine \
+         (`agentic`), and the checkpoint writer (the state's serde `Serialize`, about 25 KB). \
+         The derived decoders cost at most 108,856 B: a scratch build whose \
+         `json_path::from_value` never calls them was that much smaller (1,218,760 → \
+         1,109,904 B, before `agentic-ffi` moved to `\"z\"`). Reading every wire model by \
+         hand as the checkpoint state now is would save part of that; reaching the budget \
+         needs more than half of everything above the floor gone, far less generated code per \
+         exported call among it."
     );
     for (set, m) in SETS.iter().zip(&measured) {
         let _ = writeln!(md, "\n### Shares of the {} set\n", set.name);
