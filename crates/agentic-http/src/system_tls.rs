@@ -40,7 +40,8 @@ use native_backend as backend;
 
 /// Wraps the chained connection in TLS when the URL is `https`.
 pub(crate) struct SystemTls {
-    connector: backend::Connector,
+    /// `None`: the system's trust store, set up on the first `https` connection of the process.
+    connector: Option<backend::Connector>,
 }
 
 impl fmt::Debug for SystemTls {
@@ -50,22 +51,34 @@ impl fmt::Debug for SystemTls {
 }
 
 impl SystemTls {
-    /// `roots`: DER certificates that *replace* the system's trust store (tests against a local
-    /// CA); `None` trusts what the system trusts (set up once per process: loading the
-    /// system's CA bundle takes tens of milliseconds).
+    /// The system's trust store.
+    pub(crate) fn system() -> Self {
+        Self { connector: None }
+    }
+
+    /// DER certificates that *replace* the system's trust store (tests against a local CA).
     ///
     /// # Errors
     /// The TLS library's message: a root it cannot read, or a library that cannot be set up.
-    pub(crate) fn new(roots: Option<&[Vec<u8>]>) -> Result<Self, String> {
-        let connector = match roots {
-            Some(roots) => backend::connector(Some(roots))?,
-            None => {
-                static SYSTEM: std::sync::OnceLock<Result<backend::Connector, String>> =
-                    std::sync::OnceLock::new();
-                SYSTEM.get_or_init(|| backend::connector(None)).clone()?
-            }
-        };
-        Ok(Self { connector })
+    pub(crate) fn with_roots(roots: &[Vec<u8>]) -> Result<Self, String> {
+        Ok(Self {
+            connector: Some(backend::connector(Some(roots))?),
+        })
+    }
+
+    /// The context to connect with. The system's is set up once per process, on first use:
+    /// loading the CA bundle takes tens of milliseconds and thousands of allocations that a
+    /// client talking only to a loopback `http` sandbox never needs.
+    fn connector(&self) -> Result<&backend::Connector, String> {
+        static SYSTEM: std::sync::OnceLock<Result<backend::Connector, String>> =
+            std::sync::OnceLock::new();
+        match &self.connector {
+            Some(connector) => Ok(connector),
+            None => SYSTEM
+                .get_or_init(|| backend::connector(None))
+                .as_ref()
+                .map_err(|reason| format!("the system's TLS could not be set up: {reason}")),
+        }
     }
 }
 
@@ -93,6 +106,7 @@ impl<In: Transport> Connector<In> for SystemTls {
             return Err(tls_failure("the URL has no host to check".to_owned()));
         }
 
+        let connector = self.connector().map_err(tls_failure)?;
         let mut adapter = TransportAdapter::new(transport.boxed(), details.current_time.clone());
         adapter.set_timeout(left_of(details));
         let io = KeepFailure {
@@ -100,7 +114,7 @@ impl<In: Transport> Connector<In> for SystemTls {
             failure: Arc::new(Mutex::new(None)),
         };
         let failure = Arc::clone(&io.failure);
-        match backend::handshake(&self.connector, host, io) {
+        match backend::handshake(connector, host, io) {
             Ok(stream) => {
                 // A failure the library recovered from must not be reported later.
                 take(&failure);

@@ -174,12 +174,6 @@ pub enum UreqTransportBuildError {
         /// What is wrong.
         reason: String,
     },
-    /// The system's TLS library could not be set up (its trust store could not be loaded).
-    #[error("the system's TLS library could not be set up: {reason}")]
-    Tls {
-        /// The library's message.
-        reason: String,
-    },
 }
 
 /// The ureq 3 [`Transport`]; see the [module documentation](self). Clones share the agent and
@@ -200,11 +194,9 @@ impl UreqTransport {
     pub fn new(config: UreqTransportConfig) -> Result<Self, UreqTransportBuildError> {
         let timeouts = config.timeouts;
         let tls = match &config.root_ca_pem {
-            Some(pem) => SystemTls::new(Some(&parse_roots(pem)?))
+            Some(pem) => SystemTls::with_roots(&parse_roots(pem)?)
                 .map_err(|reason| UreqTransportBuildError::InvalidRootCertificate { reason })?,
-            None => {
-                SystemTls::new(None).map_err(|reason| UreqTransportBuildError::Tls { reason })?
-            }
+            None => SystemTls::system(),
         };
         let connect = at_least_1ms(timeouts.connect);
         let read = at_least_1ms(timeouts.read);
