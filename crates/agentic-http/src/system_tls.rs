@@ -7,6 +7,7 @@
 //! | Linux and other Unix systems | OpenSSL 3 (`libssl.so.3`), through the `openssl` crate | `ECDHE+AESGCM:ECDHE+CHACHA20` only (OpenSSL's default list also has RSA key exchange and CBC suites) |
 //! | Apple systems, Windows | Security.framework, SChannel, through native-tls | the system's choice (native-tls has no setting) |
 //!
+//! A stricter floor the system's OpenSSL configuration sets (`MinProtocol = TLSv1.3`) is kept.
 //! TLS 1.3 suites are all AEAD and forward-secret; the library's defaults are kept. Trust is
 //! the system's: the distribution's CA bundle (OpenSSL also honours `SSL_CERT_FILE` and
 //! `SSL_CERT_DIR`), the keychain, the Windows store — including roots an administrator added.
@@ -299,9 +300,13 @@ mod openssl_backend {
         let text = |e: openssl::error::ErrorStack| e.to_string();
         // Loads the system's trust store (`set_default_verify_paths`) and checks peers.
         let mut builder = SslConnector::builder(SslMethod::tls_client()).map_err(text)?;
-        builder
-            .set_min_proto_version(Some(SslVersion::TLS1_2))
-            .map_err(text)?;
+        // Raise the floor to TLS 1.2, but keep a stricter one the system's OpenSSL configuration
+        // sets (`MinProtocol = TLSv1.3`).
+        if builder.min_proto_version() != Some(SslVersion::TLS1_3) {
+            builder
+                .set_min_proto_version(Some(SslVersion::TLS1_2))
+                .map_err(text)?;
+        }
         builder.set_cipher_list(TLS12_SUITES).map_err(text)?;
         if let Some(roots) = roots {
             let mut store = X509StoreBuilder::new().map_err(text)?;

@@ -408,6 +408,55 @@ fn a_server_without_tls_1_2_is_refused_before_sending() {
     assert_no_secrets(&error);
 }
 
+/// Set in the child process of [`a_system_floor_of_tls_1_3_is_kept`].
+const CHILD_CHECKS_TLS13_FLOOR: &str = "AGENTIC_TEST_TLS13_FLOOR";
+
+#[test]
+fn a_system_floor_of_tls_1_3_is_kept() {
+    let pki = Pki::generate();
+    let server = OpenSslServer::start(&pki, &["-tls1_2"]);
+    if std::env::var_os(CHILD_CHECKS_TLS13_FLOOR).is_some() {
+        // In a process whose OpenSSL read `MinProtocol = TLSv1.3` at start-up: the SDK's TLS 1.2
+        // floor must not lower it, so a TLS 1.2 server is refused.
+        let error = tls_transport(&pki)
+            .send(&get(&server.url()), &roomy())
+            .expect_err("the system asks for TLS 1.3");
+        assert!(matches!(error, TransportError::Tls { .. }), "{error:?}");
+        assert!(is_not_sent(&error));
+        return;
+    }
+    // Without that configuration TLS 1.2 is accepted...
+    let response = tls_transport(&pki)
+        .send(&get(&server.url()), &roomy())
+        .expect("TLS 1.2");
+    assert_eq!(response.status, 200);
+    // ...and with it, in a fresh process (OpenSSL reads its configuration once), it is not.
+    let dir = TempDir::new("openssl-conf");
+    let conf = dir.0.join("openssl.cnf");
+    std::fs::write(
+        &conf,
+        "openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = floor\n\
+         [floor]\nMinProtocol = TLSv1.3\n",
+    )
+    .expect("openssl.cnf");
+    let child = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "a_system_floor_of_tls_1_3_is_kept",
+            "--test-threads=1",
+        ])
+        .env(CHILD_CHECKS_TLS13_FLOOR, "1")
+        .env("OPENSSL_CONF", &conf)
+        .output()
+        .expect("child test process");
+    let out = String::from_utf8_lossy(&child.stdout);
+    assert!(
+        child.status.success() && out.contains("1 passed"),
+        "{out}{}",
+        String::from_utf8_lossy(&child.stderr)
+    );
+}
+
 #[test]
 fn tls_1_2_needs_forward_secret_aead_suites() {
     let pki = Pki::generate();
