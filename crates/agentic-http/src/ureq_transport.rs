@@ -703,8 +703,8 @@ mod tests {
                 "{mapped:?}"
             );
         }
-        // A real native-tls failure (unknown issuer) is covered end to end in
-        // tests/transport.rs; native-tls errors cannot be built by hand.
+        // Real TLS library failures (unknown issuer, host mismatch, no common version or
+        // suite) are covered end to end in tests/transport.rs.
         for error in [
             ureq::Error::Other(Box::new(TlsFailure("unknown issuer".to_owned()))),
             ureq::Error::Tls("bad name"),
