@@ -188,7 +188,8 @@ pub fn run(_mode: Mode) -> Result<Section, String> {
          (`crates/agentic-http/src/system_tls.rs`: OpenSSL 3 on Linux with TLS 1.2 at least and \
          only forward-secret AEAD suites for TLS 1.2) instead of rustls with ring and the \
          webpki roots compiled in: the stripped desktop library went from 2,818,176 to \
-         1,746,648 B (with `agentic-ffi` at `opt-level = \"s\"`). It links OpenSSL 3's \
+         1,745,544 B (with `agentic-ffi` at `opt-level = \"s\"`: the desktop build above with \
+         `--config 'profile.release.package.agentic-ffi.opt-level=\"s\"'`). It links OpenSSL 3's \
          `libssl.so.3` and `libcrypto.so.3` dynamically; like libc they are part of the system \
          and not counted here (`ldd` on the library lists them), and a process that already \
          uses TLS (Python's `ssl`, curl) shares them. On Apple systems the library is \
@@ -199,8 +200,9 @@ pub fn run(_mode: Mode) -> Result<Section, String> {
          (mobile) and 2,933,264 → 2,818,176 B (desktop), stripped.\n\
          - `agentic-ffi`, the glue crate of the library, is built with `opt-level = \"z\"` \
          (`[profile.release.package.agentic-ffi]` in the workspace's Cargo.toml); everything \
-         else keeps `\"s\"`: 1,218,760 → 1,182,024 B (mobile), 1,746,648 → 1,691,856 B \
-         (desktop). The whole library at `\"z\"` \
+         else keeps `\"s\"`: 1,217,944 → 1,180,712 B (mobile), 1,745,544 → 1,690,768 B \
+         (desktop), each set's build above without and with that `--config`. The whole library \
+         at `\"z\"` \
          (`CARGO_PROFILE_RELEASE_OPT_LEVEL=z` on the mobile build above) would be 1,145,208 B, \
          but agentic-core and agentic-http at `\"z\"` make the SDK's journeys 1.19× the \
          baseline's instructions, over section 2's budget of 1.10 \

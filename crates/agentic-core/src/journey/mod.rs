@@ -177,7 +177,6 @@ pub enum JourneyError {
 
 /// Where the engine is. Serialised into checkpoints (it holds no secrets).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(bound(serialize = "P: Serialize, S: Serialize"))]
 pub enum Stage<P, S> {
     /// Waiting for the host's input on a prompt.
     Awaiting(P),
@@ -695,8 +694,7 @@ impl<S: Script> Journey<S> {
     pub fn resume(checkpoint: &str, secrets: S::Secrets) -> Result<Self, JourneyError> {
         let corrupt =
             |class: &str| JourneyError::Resume(format!("not a {} checkpoint ({class})", S::NAME));
-        // Parsed, then read through the one deserializer every model has (json_path): not a
-        // second instantiation of every state type against serde_json's text reader.
+        // Parsed into a `Value`, then read field by field by each state type's `Restore`.
         let value = serde_json::from_slice::<Value>(checkpoint.as_bytes())
             .map_err(|e| corrupt(e.classify_name()))?;
         let unexpected = |_: Corrupt| corrupt("unexpected content");

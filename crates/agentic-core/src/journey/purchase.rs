@@ -648,8 +648,8 @@ struct Session {
     page_requires_popup: bool,
     /// The page's `browserData`, kept only until the provision call succeeded.
     browser_data: Option<BrowserData>,
-    /// `dfpSessionID` of `AUTH_SESSION_CREATED`, sent with the passkey result at setup.
-    #[serde(default)]
+    /// `dfpSessionID` of `AUTH_SESSION_CREATED`, sent with the passkey result at setup (an
+    /// older checkpoint without it reads as `None`).
     dfp_session_id: Option<String>,
 }
 

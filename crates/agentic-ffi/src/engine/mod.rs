@@ -37,6 +37,7 @@ use std::time::{Duration, Instant, SystemTime};
 use agentic_core::journey::direct_otp::{DirectOtp, DirectOtpSecrets};
 use agentic_core::journey::enrollment::{Enrollment, EnrollmentSecrets};
 use agentic_core::journey::purchase::{Purchase, PurchaseSecrets};
+use agentic_core::journey::restore::Fields;
 use agentic_core::journey::visa_acceptance::{VisaAcceptancePasskey, VisaAcceptancePasskeySecrets};
 use agentic_core::journey::{
     Action, Input, Journey, JourneyError, Outcome, Prompt, RequestId, Script, UnixMillis,
@@ -48,7 +49,6 @@ use agentic_http::transport::{Transport, TransportError};
 #[cfg(feature = "bundled-transport")]
 use agentic_http::ureq_transport::{UreqTransport, UreqTransportConfig};
 use agentic_http::{Clock, SystemClock, auth};
-use serde::Deserialize;
 use tracing::{Level, debug, info_span, warn};
 
 pub use crate::error::Failure;
@@ -110,22 +110,19 @@ impl JourneyKind {
     /// # Errors
     /// [`AgenticError::CannotResume`] when the text is not a checkpoint of a known journey.
     pub fn of_checkpoint(checkpoint: &str) -> Result<Self, AgenticError> {
-        #[derive(Deserialize)]
-        struct Peek {
-            journey: String,
-        }
-        let peek: Peek = serde_json::from_slice::<serde_json::Value>(checkpoint.as_bytes())
+        // Read as the core reads checkpoints back (`restore`), not with a derived reader.
+        let journey: String = serde_json::from_slice::<serde_json::Value>(checkpoint.as_bytes())
             .ok()
-            .and_then(|value| agentic_core::json_path::from_value(&value).ok())
+            .and_then(|value| Fields::of(&value).and_then(|f| f.get("journey")).ok())
             .ok_or_else(|| AgenticError::CannotResume {
                 detail: "not a journey checkpoint (expected the JSON that checkpoint() returned)"
                     .to_owned(),
             })?;
         Self::ALL
             .into_iter()
-            .find(|kind| kind.checkpoint_name() == peek.journey)
+            .find(|kind| kind.checkpoint_name() == journey)
             .ok_or_else(|| AgenticError::CannotResume {
-                detail: format!("unknown journey `{}` in the checkpoint", peek.journey),
+                detail: format!("unknown journey `{journey}` in the checkpoint"),
             })
     }
 }
