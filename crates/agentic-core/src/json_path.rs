@@ -76,6 +76,250 @@ pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Mismatch> {
     })
 }
 
+/// A model read field by field from a parsed [`Value`] by a reader written next to it, instead
+/// of through a derived `Deserialize`. The response models are read this way: serde's derived
+/// visitor of a model is hundreds of bytes of code per field, compiled into the shared library
+/// once per model (BENCHMARKS.md, "Binary size"); a hand reader is one call per field to the
+/// shared readers below. Leaf types with their own `Deserialize` (validated ids, open enums)
+/// are read through it with [`Node::serde`], at the same path.
+pub trait FromJson: Sized {
+    /// Reads `node`.
+    ///
+    /// # Errors
+    /// An error made by [`Node::mismatch`] (or [`Node::serde`]), which notes the path of the
+    /// first part of the value that does not match.
+    fn from_json(node: Node<'_, '_>) -> Result<Self, Error>;
+}
+
+/// Reads `T` from `value` with its [`FromJson`] reader.
+///
+/// # Errors
+/// [`Mismatch`] naming the first part of `value` that does not match `T`. An absent field
+/// reads as `null`: when its model needs a value, the path names the field.
+pub fn read<T: FromJson>(value: &Value) -> Result<T, Mismatch> {
+    let failure = RefCell::new(None);
+    let root = Node {
+        value,
+        at: &At::Root,
+        failure: &failure,
+    };
+    T::from_json(root).map_err(|error| Mismatch {
+        path: failure
+            .into_inner()
+            .unwrap_or_else(|| JsonPath(".".to_owned())),
+        error,
+    })
+}
+
+/// A value being read by a [`FromJson`] reader, with its path.
+#[derive(Clone, Copy)]
+pub struct Node<'v, 'p> {
+    value: &'v Value,
+    at: &'p At<'p>,
+    failure: &'p Failure,
+}
+
+/// The path only: the value can be a secret.
+impl fmt::Debug for Node<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Node")
+            .field("path", &self.at.path())
+            .finish_non_exhaustive()
+    }
+}
+
+static NULL: Value = Value::Null;
+
+impl<'v, 'p> Node<'v, 'p> {
+    /// The value.
+    pub fn value(self) -> &'v Value {
+        self.value
+    }
+
+    /// The error for a value that is not `expected` (`"a string"`), noting this node's path.
+    #[inline(never)]
+    #[must_use]
+    pub fn mismatch(self, expected: &str) -> Error {
+        note(self.at, self.failure);
+        Error::custom(format_args!("expected {expected}"))
+    }
+
+    /// The value as an object.
+    ///
+    /// # Errors
+    /// For anything else.
+    pub fn object(self) -> Result<Object<'v, 'p>, Error> {
+        match self.value {
+            Value::Object(map) => Ok(Object { map, node: self }),
+            _ => Err(self.mismatch("an object")),
+        }
+    }
+
+    /// The value as a string.
+    ///
+    /// # Errors
+    /// For anything else.
+    pub fn str(self) -> Result<&'v str, Error> {
+        self.value.as_str().ok_or_else(|| self.mismatch("a string"))
+    }
+
+    /// Reads `T` with its serde `Deserialize` (leaf types: validated ids, amounts, secrets), as
+    /// [`from_value`] does, the path continuing from this node's.
+    ///
+    /// # Errors
+    /// serde's error, its path noted.
+    pub fn serde<T: DeserializeOwned>(self) -> Result<T, Error> {
+        let tracked = Tracked {
+            value: self.value,
+            at: self.at,
+            failure: self.failure,
+        };
+        record(T::deserialize(tracked), self.at, self.failure)
+    }
+}
+
+/// The fields of an object being read. `Debug` shows the path only.
+#[derive(Clone, Copy)]
+pub struct Object<'v, 'p> {
+    map: &'v serde_json::Map<String, Value>,
+    node: Node<'v, 'p>,
+}
+
+impl fmt::Debug for Object<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+impl<'v, 'p> Object<'v, 'p> {
+    /// The field `key` read as `T`; an absent field reads as `null`.
+    ///
+    /// # Errors
+    /// `T`'s error, at `key`'s path.
+    pub fn get<T: FromJson>(self, key: &str) -> Result<T, Error> {
+        self.with(key, T::from_json)
+    }
+
+    /// The field `key` read by `read` (a lenient reader); an absent field reads as `null`.
+    ///
+    /// # Errors
+    /// `read`'s error, at `key`'s path.
+    pub fn with<T>(
+        self,
+        key: &str,
+        read: impl FnOnce(Node<'v, '_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let at = At::Key(self.node.at, key);
+        read(Node {
+            value: self.map.get(key).unwrap_or(&NULL),
+            at: &at,
+            failure: self.node.failure,
+        })
+    }
+
+    /// The field `key`'s value, if present.
+    pub fn value(self, key: &str) -> Option<&'v Value> {
+        self.map.get(key)
+    }
+
+    /// The object.
+    pub fn node(self) -> Node<'v, 'p> {
+        self.node
+    }
+}
+
+impl FromJson for String {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, Error> {
+        node.str().map(str::to_owned)
+    }
+}
+
+impl FromJson for bool {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, Error> {
+        node.value
+            .as_bool()
+            .ok_or_else(|| node.mismatch("a boolean"))
+    }
+}
+
+impl FromJson for u64 {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, Error> {
+        node.value
+            .as_u64()
+            .ok_or_else(|| node.mismatch("a non-negative integer"))
+    }
+}
+
+impl FromJson for u32 {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, Error> {
+        u64::from_json(node)
+            .and_then(|n| u32::try_from(n).map_err(|_| node.mismatch("an integer up to 2^32 - 1")))
+    }
+}
+
+impl FromJson for Value {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, Error> {
+        Ok(node.value.clone())
+    }
+}
+
+/// `null` (or an absent field) is `None`.
+impl<T: FromJson> FromJson for Option<T> {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, Error> {
+        if node.value.is_null() {
+            Ok(None)
+        } else {
+            T::from_json(node).map(Some)
+        }
+    }
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, Error> {
+        let Value::Array(items) = node.value else {
+            return Err(node.mismatch("an array"));
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(index, value)| {
+                let at = At::Index(node.at, index);
+                T::from_json(Node {
+                    value,
+                    at: &at,
+                    failure: node.failure,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A type read with its serde `Deserialize` where a [`FromJson`] is asked for (a model outside
+/// this crate, a test's model): `decode_json::<Serde<MyModel>>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Serde<T>(pub T);
+
+impl<T: DeserializeOwned> FromJson for Serde<T> {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, Error> {
+        node.serde().map(Serde)
+    }
+}
+
+/// Implements [`FromJson`] through the type's serde `Deserialize` ([`Node::serde`]), for leaf
+/// types whose `Deserialize` is written by hand (validated ids and amounts, secrets).
+macro_rules! from_json_with_serde {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl $crate::json_path::FromJson for $ty {
+            fn from_json(
+                node: $crate::json_path::Node<'_, '_>,
+            ) -> Result<Self, ::serde_json::Error> {
+                node.serde()
+            }
+        }
+    )+};
+}
+pub(crate) use from_json_with_serde;
+
 /// Where a value sits: a chain of parents on the stack.
 enum At<'p> {
     Root,

@@ -26,6 +26,7 @@ use serde::de::{Error as _, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{ApiError, Provider};
+use crate::json_path::{FromJson, Node};
 use crate::secret::{
     CardNumber, CardSecurityCode, CardToken, ClientAuthToken, ExpiryMonth, ExpiryYear, Otp,
     SecretText,
@@ -198,7 +199,7 @@ fn check_payment_method(method: &PaymentMethod) -> Result<(), InvalidInput> {
 
 /// An optional string that may arrive as a number; `null`, absent and blank are `None`.
 fn opt_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    Ok(lenient::opt_string(deserializer)?.filter(|s| !s.trim().is_empty()))
+    Ok(lenient::de::opt_string(deserializer)?.filter(|s| !s.trim().is_empty()))
 }
 
 fn opt_expiry_month<'de, D: Deserializer<'de>>(
@@ -248,44 +249,52 @@ impl CardBinEligibilityRequest {
 }
 
 /// A card BIN's details [J-CE, J-CARDINFO]. Fields the BIN database does not know are `None`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardBinInfo {
     /// The BIN itself (`524368`).
-    #[serde(default, deserialize_with = "opt_text")]
     pub id: Option<String>,
     /// Always `cardbin`.
-    #[serde(default, deserialize_with = "opt_text")]
     pub object: Option<String>,
     /// Card network as Juspay names it (`Master Card`).
-    #[serde(default, deserialize_with = "opt_text")]
     pub brand: Option<String>,
     /// Issuing bank (`HDFC Bank`).
-    #[serde(default, deserialize_with = "opt_text")]
     pub bank: Option<String>,
     /// Issuing country (`India`).
-    #[serde(default, deserialize_with = "opt_text")]
     pub country: Option<String>,
     /// `CREDIT` or `DEBIT`.
-    #[serde(default, rename = "type")]
     pub card_type: Option<CardType>,
     /// Whether the card can pay with a native (direct) OTP.
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub direct_otp_support: Option<bool>,
     /// Juspay's bank code [J-CARDINFO].
-    #[serde(default, deserialize_with = "opt_text")]
     pub juspay_bank_code: Option<String>,
     /// Card sub-type [J-CARDINFO].
-    #[serde(default, deserialize_with = "opt_text")]
     pub card_sub_type: Option<String>,
     /// Whether the BIN is expired [J-CARDINFO].
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub expired: Option<bool>,
     /// Whether ATM-PIN authentication is supported [J-CARDINFO].
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub atm_pin_auth_support: Option<bool>,
     /// Whether mandates are supported [J-CARDINFO].
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub mandate_support: Option<bool>,
+}
+
+impl FromJson for CardBinInfo {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let o = node.object()?;
+        Ok(Self {
+            id: o.with("id", lenient::opt_text)?,
+            object: o.with("object", lenient::opt_text)?,
+            brand: o.with("brand", lenient::opt_text)?,
+            bank: o.with("bank", lenient::opt_text)?,
+            country: o.with("country", lenient::opt_text)?,
+            card_type: o.get("type")?,
+            direct_otp_support: o.with("direct_otp_support", lenient::opt_bool)?,
+            juspay_bank_code: o.with("juspay_bank_code", lenient::opt_text)?,
+            card_sub_type: o.with("card_sub_type", lenient::opt_text)?,
+            expired: o.with("expired", lenient::opt_bool)?,
+            atm_pin_auth_support: o.with("atm_pin_auth_support", lenient::opt_bool)?,
+            mandate_support: o.with("mandate_support", lenient::opt_bool)?,
+        })
+    }
 }
 
 impl CardBinInfo {
@@ -543,7 +552,7 @@ pub struct CreateOrderResponse {
     #[serde(default)]
     pub status: Option<TxnStatus>,
     /// Numeric status (`1` in Juspay's samples for `NEW`).
-    #[serde(default, deserialize_with = "lenient::opt_u32")]
+    #[serde(default, deserialize_with = "lenient::de::opt_u32")]
     pub status_id: Option<u32>,
     /// Juspay's own order id (`ordeh_…`).
     #[serde(default, deserialize_with = "opt_text")]
@@ -897,13 +906,13 @@ impl<'de> Deserialize<'de> for Text {
 
 impl<'de> Deserialize<'de> for Flag {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        lenient::opt_bool(deserializer).map(Self)
+        lenient::de::opt_bool(deserializer).map(Self)
     }
 }
 
 impl<'de> Deserialize<'de> for Count {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        lenient::opt_u32(deserializer).map(Self)
+        lenient::de::opt_u32(deserializer).map(Self)
     }
 }
 
@@ -1026,10 +1035,10 @@ pub struct PaymentCard {
     #[serde(default, deserialize_with = "opt_text")]
     pub card_fingerprint: Option<String>,
     /// Whether a saved card paid.
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    #[serde(default, deserialize_with = "lenient::de::opt_bool")]
     pub using_saved_card: Option<bool>,
     /// Whether the card was saved to Juspay's locker.
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    #[serde(default, deserialize_with = "lenient::de::opt_bool")]
     pub saved_to_locker: Option<bool>,
 }
 
@@ -1105,7 +1114,7 @@ pub struct TxnResponse {
     #[serde(default, deserialize_with = "opt_text")]
     pub resp_message: Option<String>,
     /// Whether any refund was attempted [J-POTP v3.2].
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    #[serde(default, deserialize_with = "lenient::de::opt_bool")]
     pub refunded: Option<bool>,
     /// Payment and card details [J-POTP].
     #[serde(default)]
@@ -1365,7 +1374,7 @@ pub struct OrderStatusResponse {
     /// The order's status (same values as a transaction's).
     pub status: TxnStatus,
     /// The numeric status id.
-    #[serde(default, deserialize_with = "lenient::opt_u32")]
+    #[serde(default, deserialize_with = "lenient::de::opt_u32")]
     pub status_id: Option<u32>,
     /// The order amount as sent (string or number on the wire).
     #[serde(default, deserialize_with = "opt_text")]
@@ -1380,7 +1389,7 @@ pub struct OrderStatusResponse {
     #[serde(default, deserialize_with = "opt_text")]
     pub txn_uuid: Option<String>,
     /// Whether any refund was attempted.
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    #[serde(default, deserialize_with = "lenient::de::opt_bool")]
     pub refunded: Option<bool>,
     /// The whole body as received (it may carry card data: treat as secret). Filled by
     /// [`Endpoint::decode`]; `Null` when this struct is deserialized on its own.
@@ -1472,3 +1481,6 @@ mod tests {
         );
     }
 }
+
+// TEMPORARY bridge until the hand readers land.
+crate::json_path::from_json_with_serde!(CreateOrderResponse, TxnResponse, OrderStatusResponse);

@@ -666,7 +666,7 @@ pub enum ProvisionTokenPasskeyResponse {
 struct ProvisionPayload {
     #[serde(default)]
     step_up_response: Option<StepUpResponse>,
-    #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[serde(default, deserialize_with = "lenient::de::opt_string")]
     v_provisioned_token_id: Option<String>,
     #[serde(default)]
     action_to_be_performed: Option<PasskeyAction>,
@@ -676,7 +676,7 @@ struct ProvisionPayload {
     platform_type: Option<PlatformType>,
     #[serde(default)]
     payload: Option<VisaPayload>,
-    #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[serde(default, deserialize_with = "lenient::de::opt_string")]
     identifier: Option<String>,
     #[serde(default)]
     endpoint: Option<String>,
@@ -789,15 +789,18 @@ pub struct TriggerOtpResponse {
     /// "Maximum OTP that user can enter in the transaction".
     #[serde(
         rename = "maxOTPVerificationAllowed",
-        deserialize_with = "lenient::u32"
+        deserialize_with = "lenient::de::u32"
     )]
     pub max_otp_verification_allowed: u32,
     /// "Maximum OTP that can be triggered in the transaction".
-    #[serde(rename = "maxOTPRequestsAllowed", deserialize_with = "lenient::u32")]
+    #[serde(
+        rename = "maxOTPRequestsAllowed",
+        deserialize_with = "lenient::de::u32"
+    )]
     pub max_otp_requests_allowed: u32,
     /// "Time after which the OTP gets expired". The unit is undocumented (API.md §9 q6); the
     /// sample's `5` reads as minutes. *Provisional.*
-    #[serde(default, deserialize_with = "lenient::opt_u32")]
+    #[serde(default, deserialize_with = "lenient::de::opt_u32")]
     pub code_expiration: Option<u32>,
 }
 
@@ -865,7 +868,7 @@ impl ValidateOtpRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ValidateOtpResponse {
     /// `SUCCESS`.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[serde(default, deserialize_with = "lenient::de::opt_string")]
     pub status: Option<String>,
 }
 
@@ -1544,3 +1547,14 @@ impl Endpoint for FetchPaymentCredentialsRequest {
             .map(FetchPaymentCredentialsResponse::from_body)
     }
 }
+
+// TEMPORARY bridge until the hand readers land.
+crate::json_path::from_json_with_serde!(
+    CardTokenizeResponse,
+    ProvisionTokenPasskeyResponse,
+    TriggerOtpResponse,
+    ValidateOtpResponse,
+    EnrollInAgenticServiceResponse,
+    SetupAgenticPaymentInstructionResponse,
+    FetchPaymentCredentialsResponse,
+);

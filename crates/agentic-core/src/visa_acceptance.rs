@@ -535,16 +535,16 @@ impl CreateOtpRequest {
 #[serde(rename_all = "camelCase")]
 pub struct CreateOtpResponse {
     /// How many OTPs may be requested.
-    #[serde(deserialize_with = "lenient::u32")]
+    #[serde(deserialize_with = "lenient::de::u32")]
     pub max_requests_allowed: u32,
     /// How many verification attempts are allowed.
-    #[serde(deserialize_with = "lenient::u32")]
+    #[serde(deserialize_with = "lenient::de::u32")]
     pub max_verification_allowed: u32,
     /// When the code expires. The unit is undocumented (API.md §9 q6): *provisional*, kept as
     /// received.
     #[serde(
         default,
-        deserialize_with = "lenient::opt_u32",
+        deserialize_with = "lenient::de::opt_u32",
         skip_serializing_if = "Option::is_none"
     )]
     pub code_expiration: Option<u32>,
@@ -947,3 +947,11 @@ impl AuthenticationContext {
         )
     }
 }
+
+// TEMPORARY bridge until the hand readers land.
+crate::json_path::from_json_with_serde!(
+    AuthenticationOptionsResponse,
+    CreateOtpResponse,
+    ValidateOtpResponse,
+    AuthenticationRegistrationResponse,
+);

@@ -79,14 +79,14 @@ pub struct BrowserData {
     /// Whether Java is enabled.
     #[serde(
         default,
-        deserialize_with = "lenient::opt_bool",
+        deserialize_with = "lenient::de::opt_bool",
         skip_serializing_if = "Option::is_none"
     )]
     pub browser_java_enabled: Option<bool>,
     /// Whether JavaScript is enabled.
     #[serde(
         default,
-        deserialize_with = "lenient::opt_bool",
+        deserialize_with = "lenient::de::opt_bool",
         skip_serializing_if = "Option::is_none"
     )]
     pub browser_javascript_enabled: Option<bool>,
@@ -96,28 +96,28 @@ pub struct BrowserData {
     /// `"30"`.
     #[serde(
         default,
-        deserialize_with = "lenient::opt_string",
+        deserialize_with = "lenient::de::opt_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub browser_color_depth: Option<String>,
     /// `"1117"`.
     #[serde(
         default,
-        deserialize_with = "lenient::opt_string",
+        deserialize_with = "lenient::de::opt_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub browser_screen_height: Option<String>,
     /// `"1728"`.
     #[serde(
         default,
-        deserialize_with = "lenient::opt_string",
+        deserialize_with = "lenient::de::opt_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub browser_screen_width: Option<String>,
     /// Minutes from UTC as the browser reports it, `"-330"`.
     #[serde(
         default,
-        deserialize_with = "lenient::opt_string",
+        deserialize_with = "lenient::de::opt_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub browser_time_zone: Option<String>,

@@ -5,10 +5,10 @@
 
 use std::fmt;
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{ApiError, ErrorCategory, Provider, Recovery};
+use crate::json_path::FromJson;
 use crate::secret::SecretBytes;
 
 /// HTTP method.
@@ -230,7 +230,7 @@ impl fmt::Debug for HttpResponse {
 /// how to decode the answer.
 pub trait Endpoint {
     /// The decoded success response.
-    type Response: DeserializeOwned;
+    type Response: FromJson;
 
     /// The provider whose envelopes the response uses.
     const PROVIDER: Provider;
@@ -291,7 +291,7 @@ pub trait Endpoint {
 ///
 /// # Errors
 /// [`ApiError`] for every failure.
-pub fn decode_json<T: DeserializeOwned>(
+pub fn decode_json<T: FromJson>(
     provider: Provider,
     operation: &str,
     response: &HttpResponse,
@@ -304,7 +304,7 @@ pub fn decode_json<T: DeserializeOwned>(
 ///
 /// # Errors
 /// As [`decode_json`].
-pub fn decode_json_keeping_raw<T: DeserializeOwned>(
+pub fn decode_json_keeping_raw<T: FromJson>(
     provider: Provider,
     operation: &str,
     response: &HttpResponse,
@@ -314,13 +314,13 @@ pub fn decode_json_keeping_raw<T: DeserializeOwned>(
     Ok((typed, RawJson::from(value)))
 }
 
-fn from_checked_value<T: DeserializeOwned>(
+fn from_checked_value<T: FromJson>(
     provider: Provider,
     operation: &str,
     response: &HttpResponse,
     value: &serde_json::Value,
 ) -> Result<T, ApiError> {
-    crate::json_path::from_value(value).map_err(|mismatch| {
+    crate::json_path::read(value).map_err(|mismatch| {
         ApiError::malformed(
             provider,
             response,
@@ -449,128 +449,72 @@ macro_rules! open_enum {
                 Ok(Self::parse(&text))
             }
         }
+
+        impl $crate::json_path::FromJson for $name {
+            fn from_json(
+                node: $crate::json_path::Node<'_, '_>,
+            ) -> Result<Self, ::serde_json::Error> {
+                node.str().map(Self::parse)
+            }
+        }
     };
 }
 pub(crate) use open_enum;
 
-/// Tolerant field decoders for `#[serde(deserialize_with = "…")]`.
-///
-/// One plain visitor reads the scalar as it comes (not an untagged enum, which buffers the value
-/// and then tries each shape in turn); each decoder then applies its rule. A wrong type is an
-/// error at the field, so the JSON path names it.
+/// Tolerant field readers for the hand readers of the models ([`FromJson`]): each takes the
+/// scalar as it comes and applies its rule. A wrong type is an error at the field, so the JSON
+/// path names it. `null` and an absent field are `None`.
 pub mod lenient {
-    use std::fmt;
+    use serde_json::{Error, Value};
 
-    use serde::Deserializer;
-    use serde::de::{Error, Visitor};
-
-    /// A JSON scalar; `null` and absent are `None` before this is built.
-    enum Scalar {
-        Bool(bool),
-        Number(serde_json::Number),
-        Text(String),
-    }
-
-    struct ScalarVisitor;
-
-    impl<'de> Visitor<'de> for ScalarVisitor {
-        type Value = Option<Scalar>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string, a number or a boolean")
-        }
-
-        fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(self)
-        }
-
-        fn visit_bool<E: Error>(self, v: bool) -> Result<Self::Value, E> {
-            Ok(Some(Scalar::Bool(v)))
-        }
-
-        fn visit_u64<E: Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(Scalar::Number(v.into())))
-        }
-
-        fn visit_i64<E: Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(Scalar::Number(v.into())))
-        }
-
-        fn visit_f64<E: Error>(self, v: f64) -> Result<Self::Value, E> {
-            serde_json::Number::from_f64(v)
-                .map(|n| Some(Scalar::Number(n)))
-                .ok_or_else(|| E::custom("not a JSON number"))
-        }
-
-        fn visit_str<E: Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(Scalar::Text(v.to_owned())))
-        }
-
-        fn visit_string<E: Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(Scalar::Text(v)))
-        }
-    }
-
-    /// Reads a scalar or `null`.
-    fn scalar<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Scalar>, D::Error> {
-        deserializer.deserialize_any(ScalarVisitor)
-    }
+    use crate::json_path::Node;
 
     /// A count as text or number; blank text is `None`.
-    fn count<E: Error>(value: Option<Scalar>) -> Result<Option<u32>, E> {
-        let n = match value {
-            None => return Ok(None),
-            Some(Scalar::Text(s)) if s.trim().is_empty() => return Ok(None),
-            Some(Scalar::Text(s)) => s.trim().parse::<u64>().ok(),
-            Some(Scalar::Number(n)) => n.as_u64(),
-            Some(Scalar::Bool(_)) => None,
+    fn count(node: Node<'_, '_>) -> Result<Option<u32>, Error> {
+        let n = match node.value() {
+            Value::Null => return Ok(None),
+            Value::String(s) if s.trim().is_empty() => return Ok(None),
+            Value::String(s) => s.trim().parse::<u64>().ok(),
+            Value::Number(n) => n.as_u64(),
+            _ => None,
         };
-        let n = n.ok_or_else(|| E::custom("expected a non-negative integer"))?;
+        let n = n.ok_or_else(|| node.mismatch("a non-negative integer"))?;
         u32::try_from(n)
             .map(Some)
-            .map_err(|_| E::custom("integer out of range"))
+            .map_err(|_| node.mismatch("an integer up to 2^32 - 1"))
     }
 
     /// A count that the docs tag as String but samples send as a number: accepts both.
     ///
     /// # Errors
     /// When the value is neither a non-negative integer nor its decimal text.
-    pub fn u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
-        count(scalar(deserializer)?)?
-            .ok_or_else(|| Error::custom("expected a non-negative integer"))
+    pub fn u32(node: Node<'_, '_>) -> Result<u32, Error> {
+        count(node)?.ok_or_else(|| node.mismatch("a non-negative integer"))
     }
 
     /// Optional form of [`u32`](fn@u32): `null`, absent and `""` are `None`.
     ///
     /// # Errors
     /// As [`u32`](fn@u32).
-    pub fn opt_u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
-        count(scalar(deserializer)?)
+    pub fn opt_u32(node: Node<'_, '_>) -> Result<Option<u32>, Error> {
+        count(node)
     }
 
     /// An optional boolean that may arrive as `true` or `"true"`.
     ///
     /// # Errors
     /// When the value is neither a boolean nor `"true"`/`"false"`.
-    pub fn opt_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
-        match scalar(deserializer)? {
-            None => Ok(None),
-            Some(Scalar::Bool(b)) => Ok(Some(b)),
-            Some(Scalar::Text(s)) => match s.trim() {
+    pub fn opt_bool(node: Node<'_, '_>) -> Result<Option<bool>, Error> {
+        match node.value() {
+            Value::Null => Ok(None),
+            Value::Bool(b) => Ok(Some(*b)),
+            Value::String(s) => match s.trim() {
                 t if t.eq_ignore_ascii_case("true") => Ok(Some(true)),
                 t if t.eq_ignore_ascii_case("false") => Ok(Some(false)),
                 "" => Ok(None),
-                _ => Err(Error::custom("expected a boolean")),
+                _ => Err(node.mismatch("a boolean")),
             },
-            Some(Scalar::Number(_)) => Err(Error::custom("expected a boolean")),
+            _ => Err(node.mismatch("a boolean")),
         }
     }
 
@@ -578,14 +522,158 @@ pub mod lenient {
     ///
     /// # Errors
     /// When the value is neither a string nor a number.
-    pub fn opt_string<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<String>, D::Error> {
-        match scalar(deserializer)? {
-            None => Ok(None),
-            Some(Scalar::Text(s)) => Ok(Some(s)),
-            Some(Scalar::Number(n)) => Ok(Some(n.to_string())),
-            Some(Scalar::Bool(_)) => Err(Error::custom("expected a string or a number")),
+    pub fn opt_string(node: Node<'_, '_>) -> Result<Option<String>, Error> {
+        match node.value() {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s.clone())),
+            Value::Number(n) => Ok(Some(n.to_string())),
+            _ => Err(node.mismatch("a string or a number")),
+        }
+    }
+
+    /// [`opt_string`], with blank text as `None`.
+    ///
+    /// # Errors
+    /// As [`opt_string`].
+    pub fn opt_text(node: Node<'_, '_>) -> Result<Option<String>, Error> {
+        Ok(opt_string(node)?.filter(|s| !s.trim().is_empty()))
+    }
+
+    /// TEMPORARY: the serde forms, until every model has its hand reader.
+    pub mod de {
+
+        use std::fmt;
+
+        use serde::Deserializer;
+        use serde::de::{Error, Visitor};
+
+        /// A JSON scalar; `null` and absent are `None` before this is built.
+        enum Scalar {
+            Bool(bool),
+            Number(serde_json::Number),
+            Text(String),
+        }
+
+        struct ScalarVisitor;
+
+        impl<'de> Visitor<'de> for ScalarVisitor {
+            type Value = Option<Scalar>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, a number or a boolean")
+            }
+
+            fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+
+            fn visit_bool<E: Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Some(Scalar::Bool(v)))
+            }
+
+            fn visit_u64<E: Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Some(Scalar::Number(v.into())))
+            }
+
+            fn visit_i64<E: Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Some(Scalar::Number(v.into())))
+            }
+
+            fn visit_f64<E: Error>(self, v: f64) -> Result<Self::Value, E> {
+                serde_json::Number::from_f64(v)
+                    .map(|n| Some(Scalar::Number(n)))
+                    .ok_or_else(|| E::custom("not a JSON number"))
+            }
+
+            fn visit_str<E: Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Some(Scalar::Text(v.to_owned())))
+            }
+
+            fn visit_string<E: Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Some(Scalar::Text(v)))
+            }
+        }
+
+        /// Reads a scalar or `null`.
+        fn scalar<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Scalar>, D::Error> {
+            deserializer.deserialize_any(ScalarVisitor)
+        }
+
+        /// A count as text or number; blank text is `None`.
+        fn count<E: Error>(value: Option<Scalar>) -> Result<Option<u32>, E> {
+            let n = match value {
+                None => return Ok(None),
+                Some(Scalar::Text(s)) if s.trim().is_empty() => return Ok(None),
+                Some(Scalar::Text(s)) => s.trim().parse::<u64>().ok(),
+                Some(Scalar::Number(n)) => n.as_u64(),
+                Some(Scalar::Bool(_)) => None,
+            };
+            let n = n.ok_or_else(|| E::custom("expected a non-negative integer"))?;
+            u32::try_from(n)
+                .map(Some)
+                .map_err(|_| E::custom("integer out of range"))
+        }
+
+        /// A count that the docs tag as String but samples send as a number: accepts both.
+        ///
+        /// # Errors
+        /// When the value is neither a non-negative integer nor its decimal text.
+        pub fn u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+            count(scalar(deserializer)?)?
+                .ok_or_else(|| Error::custom("expected a non-negative integer"))
+        }
+
+        /// Optional form of [`u32`](fn@u32): `null`, absent and `""` are `None`.
+        ///
+        /// # Errors
+        /// As [`u32`](fn@u32).
+        pub fn opt_u32<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<u32>, D::Error> {
+            count(scalar(deserializer)?)
+        }
+
+        /// An optional boolean that may arrive as `true` or `"true"`.
+        ///
+        /// # Errors
+        /// When the value is neither a boolean nor `"true"`/`"false"`.
+        pub fn opt_bool<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<bool>, D::Error> {
+            match scalar(deserializer)? {
+                None => Ok(None),
+                Some(Scalar::Bool(b)) => Ok(Some(b)),
+                Some(Scalar::Text(s)) => match s.trim() {
+                    t if t.eq_ignore_ascii_case("true") => Ok(Some(true)),
+                    t if t.eq_ignore_ascii_case("false") => Ok(Some(false)),
+                    "" => Ok(None),
+                    _ => Err(Error::custom("expected a boolean")),
+                },
+                Some(Scalar::Number(_)) => Err(Error::custom("expected a boolean")),
+            }
+        }
+
+        /// An optional string that may arrive as a number (ids, amounts echoed back).
+        ///
+        /// # Errors
+        /// When the value is neither a string nor a number.
+        pub fn opt_string<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<String>, D::Error> {
+            match scalar(deserializer)? {
+                None => Ok(None),
+                Some(Scalar::Text(s)) => Ok(Some(s)),
+                Some(Scalar::Number(n)) => Ok(Some(n.to_string())),
+                Some(Scalar::Bool(_)) => Err(Error::custom("expected a string or a number")),
+            }
         }
     }
 }
@@ -595,7 +683,7 @@ pub mod lenient {
 ///
 /// # Errors
 /// [`ApiError`] as for [`decode_json`]; a missing `key` is a malformed response.
-pub fn decode_json_at<T: DeserializeOwned>(
+pub fn decode_json_at<T: FromJson>(
     provider: Provider,
     operation: &str,
     key: &str,
@@ -606,7 +694,7 @@ pub fn decode_json_at<T: DeserializeOwned>(
         .get_mut(key)
         .map(serde_json::Value::take)
         .unwrap_or(serde_json::Value::Null);
-    crate::json_path::from_value(&inner).map_err(|mismatch| {
+    crate::json_path::read(&inner).map_err(|mismatch| {
         ApiError::malformed(
             provider,
             response,
@@ -642,6 +730,12 @@ impl From<serde_json::Value> for RawJson {
 impl fmt::Debug for RawJson {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("RawJson(<redacted>)")
+    }
+}
+
+impl FromJson for RawJson {
+    fn from_json(node: crate::json_path::Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        Ok(Self::from(node.value().clone()))
     }
 }
 

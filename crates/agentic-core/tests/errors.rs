@@ -330,7 +330,7 @@ fn idempotent_reads_with_a_malformed_body_do_not_ask_to_reconcile() {
     struct Status {
         status: u32,
     }
-    let e = decode_json::<Status>(
+    let e = decode_json::<agentic_core::json_path::Serde<Status>>(
         Provider::JuspayEc,
         "juspay_ec.order_status",
         &json_response(200, r#"{"status": "x"}"#),
