@@ -824,7 +824,7 @@ impl<'de> VariantAccess<'de> for Variant<'de, '_> {
 
 #[cfg(test)]
 mod tests {
-    use super::from_value;
+    use super::{FromJson, Node, from_value, read};
     use serde::Deserialize;
     use serde_json::json;
 
@@ -901,6 +901,113 @@ mod tests {
             path(wallet(json!([["4242", 12]]), json!("Plain"))),
             "cards[0]"
         );
+        assert_eq!(path(json!([])), ".");
+    }
+
+    /// [`Card`] and [`Wallet`] read by hand, as the response models are.
+    #[derive(Debug, PartialEq)]
+    struct HandCard {
+        last4: String,
+        expiry: Option<u32>,
+    }
+
+    impl FromJson for HandCard {
+        fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+            let o = node.object()?;
+            Ok(Self {
+                last4: o.get("last4")?,
+                expiry: o.get("expiry")?,
+            })
+        }
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct HandWallet {
+        owner: String,
+        cards: Vec<HandCard>,
+        kind: Kind,
+        extra: Option<serde_json::Value>,
+    }
+
+    impl FromJson for HandWallet {
+        fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+            let o = node.object()?;
+            Ok(Self {
+                owner: o.get("owner")?,
+                cards: o.get("cards")?,
+                kind: o.with("kind", |kind| kind.serde())?,
+                extra: o.get("extra")?,
+            })
+        }
+    }
+
+    #[test]
+    fn a_hand_reader_reads_what_the_derived_one_reads() {
+        let value = json!({
+            "owner": "o",
+            "cards": [{"last4": "4242", "expiry": 12}, {"last4": "0005", "expiry": null}],
+            "kind": {"Tagged": {"id": 7}},
+            "extra": {"a": [1, -2, 2.5, true, null, "x"]},
+            "ignored": {"deep": [1]}
+        });
+        let hand: HandWallet = read(&value).expect("matches");
+        let derived: Wallet = from_value(&value).expect("matches");
+        assert_eq!(hand.owner, derived.owner);
+        assert_eq!(hand.kind, derived.kind);
+        assert_eq!(hand.extra, derived.extra);
+        let cards: Vec<(String, Option<u32>)> = hand
+            .cards
+            .into_iter()
+            .map(|c| (c.last4, c.expiry))
+            .collect();
+        let expected: Vec<(String, Option<u32>)> = derived
+            .cards
+            .into_iter()
+            .map(|c| (c.last4, c.expiry))
+            .collect();
+        assert_eq!(cards, expected);
+    }
+
+    #[test]
+    fn a_hand_reader_names_the_path_of_its_first_mismatch() {
+        let path = |value: serde_json::Value| {
+            read::<HandWallet>(&value)
+                .expect_err("does not match")
+                .path
+                .to_string()
+        };
+        let wallet = |cards: serde_json::Value, kind: serde_json::Value| json!({"owner": "o", "cards": cards, "kind": kind});
+        assert_eq!(
+            path(wallet(
+                json!([{"last4": "1"}, {"last4": 5}]),
+                json!("Plain")
+            )),
+            "cards[1].last4"
+        );
+        assert_eq!(
+            path(wallet(
+                json!([{"last4": "1", "expiry": "x"}]),
+                json!("Plain")
+            )),
+            "cards[0].expiry"
+        );
+        assert_eq!(
+            path(wallet(
+                json!([{"last4": "1", "expiry": 4_294_967_296_u64}]),
+                json!("Plain")
+            )),
+            "cards[0].expiry"
+        );
+        // An absent field its model needs is named (the derived reader names its object).
+        assert_eq!(path(wallet(json!([{}]), json!("Plain"))), "cards[0].last4");
+        assert_eq!(path(json!({"owner": "o"})), "cards");
+        // A leaf read with serde continues the path.
+        assert_eq!(
+            path(wallet(json!([]), json!({"Tagged": {"id": "x"}}))),
+            "kind.Tagged.id"
+        );
+        assert_eq!(path(wallet(json!([]), json!("Other"))), "kind");
+        assert_eq!(path(wallet(json!({}), json!("Plain"))), "cards");
         assert_eq!(path(json!([])), ".");
     }
 }

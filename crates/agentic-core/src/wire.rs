@@ -390,6 +390,71 @@ mod tests {
     }
 
     #[test]
+    fn lenient_readers_take_each_documented_spelling_and_name_a_bad_field() {
+        use serde_json::json;
+
+        use crate::json_path::{FromJson, Node, read};
+
+        #[derive(Debug, PartialEq)]
+        struct Fields {
+            count: u32,
+            limit: Option<u32>,
+            flag: Option<bool>,
+            text: Option<String>,
+            id: Option<String>,
+        }
+
+        impl FromJson for Fields {
+            fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+                let o = node.object()?;
+                Ok(Self {
+                    count: o.with("count", super::lenient::u32)?,
+                    limit: o.with("limit", super::lenient::opt_u32)?,
+                    flag: o.with("flag", super::lenient::opt_bool)?,
+                    text: o.with("text", super::lenient::opt_text)?,
+                    id: o.with("id", super::lenient::opt_string)?,
+                })
+            }
+        }
+
+        let fields = |value| read::<Fields>(&value).map_err(|m| m.path.to_string());
+        assert_eq!(
+            fields(json!({"count": " 3 ", "limit": "", "flag": "TRUE", "text": " ", "id": 42})),
+            Ok(Fields {
+                count: 3,
+                limit: None,
+                flag: Some(true),
+                text: None,
+                id: Some("42".to_owned()),
+            })
+        );
+        assert_eq!(
+            fields(json!({"count": 3, "limit": 7, "flag": false, "text": "a", "id": "b"})),
+            Ok(Fields {
+                count: 3,
+                limit: Some(7),
+                flag: Some(false),
+                text: Some("a".to_owned()),
+                id: Some("b".to_owned()),
+            })
+        );
+        for (bad, path) in [
+            (json!({}), "count"),
+            (json!({"count": -1}), "count"),
+            (json!({"count": "x"}), "count"),
+            (json!({"count": 4_294_967_296_u64}), "count"),
+            (json!({"count": 1, "limit": true}), "limit"),
+            (json!({"count": 1, "flag": 1}), "flag"),
+            (json!({"count": 1, "flag": "yes"}), "flag"),
+            (json!({"count": 1, "text": true}), "text"),
+            (json!({"count": 1, "id": [1]}), "id"),
+            (json!([1]), "."),
+        ] {
+            assert_eq!(fields(bad.clone()), Err(path.to_owned()), "{bad}");
+        }
+    }
+
+    #[test]
     fn path_segment_keeps_unreserved_and_encodes_the_rest() {
         assert_eq!(path_segment("txn_36dc-6e.a~"), "txn_36dc-6e.a~");
         assert_eq!(path_segment("a/b c?é"), "a%2Fb%20c%3F%C3%A9");
