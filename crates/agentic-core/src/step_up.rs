@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::visa_page::PlatformType;
+use crate::json_path::{FromJson, Node};
+use crate::visa_page::{PlatformType, with_alias};
 use crate::wire::open_enum;
 
 open_enum! {
@@ -43,6 +44,10 @@ open_enum! {
 
 /// One step-up option. Juspay calls its id `identifier`, Visa Acceptance `id`; both read into
 /// [`StepUpOption::identifier`]. All other fields are optional and absent ones stay `None`.
+///
+/// Read with its [`FromJson`] reader. The derived `Deserialize` stays only while
+/// `juspay_vat.rs`'s serde models (`StepUpResponse`) still read it; drop it when they have
+/// hand readers.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepUpOption {
@@ -78,4 +83,47 @@ pub struct StepUpOption {
     /// Universal link of the issuer app.
     #[serde(default, rename = "appURL")]
     pub app_url: Option<String>,
+}
+
+impl FromJson for StepUpOption {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let o = node.object()?;
+        Ok(Self {
+            identifier: with_alias(o, "identifier", "id", String::from_json)?,
+            method: o.get("method")?,
+            value: o.get("value")?,
+            sub_method: o.get("subMethod")?,
+            platform_type: o.get("platformType")?,
+            source: o.get("source")?,
+            request_payload: o.get("requestPayload")?,
+            app_id: o.get("appID")?,
+            intent_url: o.get("intentURL")?,
+            app_platform: o.get("appPlatform")?,
+            app_url: o.get("appURL")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{StepUpMethod, StepUpOption};
+    use crate::json_path::read;
+    use serde_json::json;
+
+    #[test]
+    fn the_id_is_read_under_either_name_but_not_both() {
+        let option = |value| read::<StepUpOption>(&value);
+        let juspay = option(json!({"identifier": "a", "method": "OTPSMS"})).expect("identifier");
+        let visa = option(json!({"id": "a", "method": "OTP_SMS", "appID": "x"})).expect("id");
+        assert_eq!(juspay.identifier, visa.identifier);
+        assert_eq!(visa.method, StepUpMethod::OtpSms);
+        assert_eq!(visa.app_id.as_deref(), Some("x"));
+        // serde's derived reader calls an aliased field given twice a duplicate.
+        let both = option(json!({"identifier": "a", "id": "b", "method": "OTPSMS"}));
+        assert_eq!(both.expect_err("duplicate").path.as_str(), ".");
+        let neither = option(json!({"method": "OTPSMS"}));
+        assert_eq!(neither.expect_err("required").path.as_str(), "identifier");
+        let null = option(json!({"id": null, "method": "OTPSMS"}));
+        assert_eq!(null.expect_err("a string").path.as_str(), "id");
+    }
 }

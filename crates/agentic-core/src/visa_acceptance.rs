@@ -18,9 +18,10 @@
 //! `errorResponse{}` envelope (API.md §6.10); [`Endpoint::decode`] turns each into an
 //! [`ApiError`].
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
 
 use crate::error::{ApiError, ErrorCategory, Provider, Recovery};
+use crate::json_path::{FromJson, Node};
 use crate::secret::{IssuerAuthCode, Otp, SecretText, SecureToken};
 use crate::step_up::StepUpOption;
 use crate::validate::{self, Amount, CurrencyCode, Id, InvalidInput, Problem};
@@ -74,15 +75,6 @@ fn is_base64(value: &str) -> bool {
         && body
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'))
-}
-
-/// `deserialize_with` helper: an absent or `null` list is empty.
-fn null_as_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<Vec<T>>::deserialize(deserializer).map(Option::unwrap_or_default)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -447,22 +439,32 @@ open_enum! {
 /// The answer of authentication-options. *Provisional*: no response sample is published; the
 /// fields are those observed in 3P-CYBSDEMO and 3P-VTSPAGE (API.md §6.3), and the whole body is
 /// kept in [`Self::raw`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuthenticationOptionsResponse {
     /// What to do next.
     pub action: AuthenticationAction,
     /// With [`AuthenticationAction::Authenticate`]: the context for the page's `AUTHENTICATE`
     /// message (`id` is the page's `identifier`).
-    #[serde(default)]
     pub authentication_context: Option<AuthenticationContext>,
     /// With [`AuthenticationAction::StepUpAuthenticate`]: the methods to offer (field list per
-    /// C-FIELDS). Empty when absent.
-    #[serde(default, deserialize_with = "null_as_empty")]
+    /// C-FIELDS). Empty when absent or `null`.
     pub step_up_options: Vec<StepUpOption>,
     /// The body as received (filled by [`Endpoint::decode`]). Treat as secret-bearing.
-    #[serde(skip)]
     pub raw: RawJson,
+}
+
+impl FromJson for AuthenticationOptionsResponse {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let o = node.object()?;
+        Ok(Self {
+            action: o.get("action")?,
+            authentication_context: o.get("authenticationContext")?,
+            step_up_options: o
+                .get::<Option<Vec<StepUpOption>>>("stepUpOptions")?
+                .unwrap_or_default(),
+            raw: RawJson::default(),
+        })
+    }
 }
 
 impl Endpoint for AuthenticationOptionsRequest {
@@ -531,23 +533,28 @@ impl CreateOtpRequest {
 
 /// The answer of one-time-passwords [C-OTP]: the limits of this OTP challenge. Integers in the
 /// sample; their text is accepted too. The sample's values are all `0`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateOtpResponse {
     /// How many OTPs may be requested.
-    #[serde(deserialize_with = "lenient::de::u32")]
     pub max_requests_allowed: u32,
     /// How many verification attempts are allowed.
-    #[serde(deserialize_with = "lenient::de::u32")]
     pub max_verification_allowed: u32,
     /// When the code expires. The unit is undocumented (API.md §9 q6): *provisional*, kept as
     /// received.
-    #[serde(
-        default,
-        deserialize_with = "lenient::de::opt_u32",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_expiration: Option<u32>,
+}
+
+impl FromJson for CreateOtpResponse {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let o = node.object()?;
+        Ok(Self {
+            max_requests_allowed: o.with("maxRequestsAllowed", lenient::u32)?,
+            max_verification_allowed: o.with("maxVerificationAllowed", lenient::u32)?,
+            code_expiration: o.with("codeExpiration", lenient::opt_u32)?,
+        })
+    }
 }
 
 impl Endpoint for CreateOtpRequest {
@@ -658,15 +665,23 @@ impl ValidateOtpRequest {
 }
 
 /// The answer of validate [C-VAL]: `{"action":"AUTHENTICATION_REGISTRATION"}` in the sample.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidateOtpResponse {
     /// What to do next (`AUTHENTICATION_REGISTRATION` after a successful step-up).
     pub action: AuthenticationAction,
     /// *Provisional*: 3P-VTSPAGE reads an `authenticationContext` from this answer in some paths
     /// (API.md §6.6); `None` when absent, as in the C-VAL sample.
-    #[serde(default)]
     pub authentication_context: Option<AuthenticationContext>,
+}
+
+impl FromJson for ValidateOtpResponse {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let o = node.object()?;
+        Ok(Self {
+            action: o.get("action")?,
+            authentication_context: o.get("authenticationContext")?,
+        })
+    }
 }
 
 /// Whether an error body names a field other than the code the cardholder typed: a TMS
@@ -887,15 +902,22 @@ impl AuthenticationRegistrationRequest {
 /// 3P-CYBSDEMO reads `authenticationContext{id, endpoint, payload}` and posts `AUTHENTICATE`
 /// with action `REGISTER` (API.md §6.7). `None` when the body has no context; the whole body is
 /// in [`Self::raw`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuthenticationRegistrationResponse {
     /// The context for the page's `AUTHENTICATE` message with action `REGISTER`.
-    #[serde(default)]
     pub authentication_context: Option<AuthenticationContext>,
     /// The body as received (filled by [`Endpoint::decode`]). Treat as secret-bearing.
-    #[serde(skip)]
     pub raw: RawJson,
+}
+
+impl FromJson for AuthenticationRegistrationResponse {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let o = node.object()?;
+        Ok(Self {
+            authentication_context: o.get("authenticationContext")?,
+            raw: RawJson::default(),
+        })
+    }
 }
 
 impl Endpoint for AuthenticationRegistrationRequest {
@@ -947,11 +969,3 @@ impl AuthenticationContext {
         )
     }
 }
-
-// TEMPORARY bridge until the hand readers land.
-crate::json_path::from_json_with_serde!(
-    AuthenticationOptionsResponse,
-    CreateOtpResponse,
-    ValidateOtpResponse,
-    AuthenticationRegistrationResponse,
-);

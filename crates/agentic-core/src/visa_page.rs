@@ -27,6 +27,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
+use crate::json_path::{FromJson, Node, Object};
 use crate::secret::{FidoBlob, SecretText, SecureToken, VisaPayload};
 use crate::validate::{self, InvalidInput, Problem};
 use crate::wire::{lenient, open_enum};
@@ -52,6 +53,10 @@ open_enum! {
 }
 
 /// `authPreferencesEnabled` (Juspay) / `authenticationPreferencesEnabled` (Visa page) [J-PTP].
+///
+/// Read with its [`FromJson`] reader. The derived `Deserialize` stays only while
+/// `juspay_vat.rs`'s serde models (`ProvisionPayload`) still read it; drop it when they have
+/// hand readers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthPreferences {
@@ -59,6 +64,16 @@ pub struct AuthPreferences {
     pub response_type: String,
     /// `com_visa_web_message` in every sample.
     pub response_mode: String,
+}
+
+impl FromJson for AuthPreferences {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let o = node.object()?;
+        Ok(Self {
+            response_type: o.get("responseType")?,
+            response_mode: o.get("responseMode")?,
+        })
+    }
 }
 
 impl Default for AuthPreferences {
@@ -73,63 +88,77 @@ impl Default for AuthPreferences {
 /// `browserData` as the Visa page reports it in `AUTH_SESSION_CREATED` and as Juspay's
 /// provision call takes it [J-PTP, API.md §3.2]. Numbers arrive as strings or numbers and are
 /// sent as strings, as in the samples.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BrowserData {
     /// Whether Java is enabled.
-    #[serde(
-        default,
-        deserialize_with = "lenient::de::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub browser_java_enabled: Option<bool>,
     /// Whether JavaScript is enabled.
-    #[serde(
-        default,
-        deserialize_with = "lenient::de::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub browser_javascript_enabled: Option<bool>,
     /// `en-GB`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub browser_language: Option<String>,
     /// `"30"`.
-    #[serde(
-        default,
-        deserialize_with = "lenient::de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub browser_color_depth: Option<String>,
     /// `"1117"`.
-    #[serde(
-        default,
-        deserialize_with = "lenient::de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub browser_screen_height: Option<String>,
     /// `"1728"`.
-    #[serde(
-        default,
-        deserialize_with = "lenient::de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub browser_screen_width: Option<String>,
     /// Minutes from UTC as the browser reports it, `"-330"`.
-    #[serde(
-        default,
-        deserialize_with = "lenient::de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub browser_time_zone: Option<String>,
     /// The browser's user agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
     /// The HTTP `Accept` header.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub browser_header: Option<String>,
     /// The client's IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
+}
+
+/// Flags as booleans or `"true"`/`"false"`, numbers as strings or numbers; every field optional.
+impl FromJson for BrowserData {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let o = node.object()?;
+        Ok(Self {
+            browser_java_enabled: o.with("browserJavaEnabled", lenient::opt_bool)?,
+            browser_javascript_enabled: o.with("browserJavascriptEnabled", lenient::opt_bool)?,
+            browser_language: o.get("browserLanguage")?,
+            browser_color_depth: o.with("browserColorDepth", lenient::opt_string)?,
+            browser_screen_height: o.with("browserScreenHeight", lenient::opt_string)?,
+            browser_screen_width: o.with("browserScreenWidth", lenient::opt_string)?,
+            browser_time_zone: o.with("browserTimeZone", lenient::opt_string)?,
+            user_agent: o.get("userAgent")?,
+            browser_header: o.get("browserHeader")?,
+            ip_address: o.get("ipAddress")?,
+        })
+    }
+}
+
+/// Reads the field `name`, or its alias when only that is present, with `read` (an absent
+/// field reads as `null`, under `name`). Both present is an error at the object, as serde's
+/// derived reader of an aliased field has it (a duplicate field).
+///
+/// # Errors
+/// `read`'s error, or the duplicate.
+pub(crate) fn with_alias<'v, T>(
+    o: Object<'v, '_>,
+    name: &str,
+    alias: &str,
+    read: impl FnOnce(Node<'v, '_>) -> Result<T, serde_json::Error>,
+) -> Result<T, serde_json::Error> {
+    match (o.value(name), o.value(alias)) {
+        (Some(_), Some(_)) => Err(o.node().mismatch("one field, not both of an alias pair")),
+        (None, Some(_)) => o.with(alias, read),
+        _ => o.with(name, read),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -281,16 +310,30 @@ const PROTOCOL_VERSION: &str = "1";
 /// `payload.{identifier, endpoint, payload}` [J-PTP] and Cybersource's
 /// `authenticationContext{id, endpoint, payload}` [C-AO, C-REG; observed in 3P-CYBSDEMO] are the
 /// same three values (API.md §3.3), so one type reads both (`id` is accepted for `identifier`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthenticationContext {
     /// The ceremony's identifier (Cybersource `id`), echoed back in `AUTH_COMPLETE`.
-    #[serde(alias = "id")]
     pub identifier: String,
     /// A base64 path on the page's host, e.g. base64 of
     /// `/oauth2/authorization/request/hub/payment-credential-binding` [3P-VTSPAGE].
     pub endpoint: String,
     /// The signed JWT the page verifies. Secret.
     pub payload: VisaPayload,
+}
+
+/// `identifier` or `id` (not both), `endpoint` and `payload`, all strings; not checked here
+/// ([`OutgoingMessage::authenticate`] checks them).
+impl FromJson for AuthenticationContext {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let o = node.object()?;
+        Ok(Self {
+            identifier: with_alias(o, "identifier", "id", String::from_json)?,
+            endpoint: o.get("endpoint")?,
+            payload: o.with("payload", |n| {
+                String::from_json(n).map(VisaPayload::from_unchecked)
+            })?,
+        })
+    }
 }
 
 impl AuthenticationContext {
@@ -916,7 +959,7 @@ fn session_created(
     let browser_data = match map.remove("browserData") {
         None | Some(Value::Null) => empty_browser_data(),
         Some(value) => {
-            BrowserData::deserialize(value).map_err(|_| PageMessageError::InvalidField {
+            crate::json_path::read(&value).map_err(|_| PageMessageError::InvalidField {
                 message_type,
                 field: "browserData",
             })?

@@ -1494,7 +1494,7 @@ fn a_host_run_session_and_a_popup_free_page_use_the_reference_id_and_the_iframe(
     let mut run = Run::with_token();
     run.input(Input::VisaSession {
         secure_token: SecureToken::new("secureToken", canary::SECURE_TOKEN).expect("valid"),
-        browser_data: serde_json::from_value(browser_data()).expect("browser data"),
+        browser_data: agentic_core::json_path::read(&browser_data()).expect("browser data"),
     });
     run.ok(NEW_CARD_CHALLENGED);
     run.input(choose(KEY_CALL));

@@ -1087,7 +1087,7 @@ fn a_host_supplied_session_uses_the_reference_id_as_page_request_id() {
         &mut j,
         Input::VisaSession {
             secure_token: SecureToken::new("secureToken", SECURE_TOKEN).expect("t"),
-            browser_data: serde_json::from_value(browser_data()).expect("browser data"),
+            browser_data: agentic_core::json_path::read(&browser_data()).expect("browser data"),
         },
     );
     assert_eq!(body(&sent(&j).1), expected_provision_body(false));

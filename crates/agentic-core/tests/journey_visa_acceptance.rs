@@ -325,7 +325,8 @@ fn session_created() -> Input {
 fn host_session() -> Input {
     Input::VisaSession {
         secure_token: SecureToken::new("secureToken", canary::SECURE_TOKEN).expect("token"),
-        browser_data: serde_json::from_value::<BrowserData>(browser_data()).expect("browser"),
+        browser_data: agentic_core::json_path::read::<BrowserData>(&browser_data())
+            .expect("browser"),
     }
 }
 

@@ -347,7 +347,7 @@ const ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,imag
 /// The `browserData` of the [J-PTP] samples (they differ only in the IP address). Built from
 /// JSON so that the test does not depend on the struct's field list.
 fn browser_data(ip_address: &str) -> BrowserData {
-    serde_json::from_value(json!({
+    agentic_core::json_path::read(&json!({
         "browserJavaEnabled": false,
         "browserJavascriptEnabled": true,
         "browserLanguage": "en-GB",

@@ -218,7 +218,8 @@ proptest! {
             identifier, method: StepUpMethod::parse(method), value, sub_method: None, platform_type: None,
             source: None, request_payload: None, app_id: None, intent_url: None, app_platform: None, app_url: None,
         };
-        let back: StepUpOption = serde_json::from_str(&serde_json::to_string(&option).expect("ser")).expect("de");
+        let text = serde_json::to_string(&option).expect("ser");
+        let back: StepUpOption = agentic_core::json_path::read(&serde_json::from_str::<Value>(&text).expect("json")).expect("de");
         prop_assert_eq!(back, option);
     }
 

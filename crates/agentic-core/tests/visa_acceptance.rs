@@ -23,7 +23,7 @@ const ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 /// Browser data as the Visa page reports it. The C-AO sample shows only
 /// `deviceInformation.platformType`; the other ten values are plausible ones of our own.
 fn browser_data() -> BrowserData {
-    serde_json::from_value(json!({
+    agentic_core::json_path::read(&json!({
         "browserJavaEnabled": false,
         "browserJavascriptEnabled": true,
         "browserLanguage": "en-US",

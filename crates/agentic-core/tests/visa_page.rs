@@ -208,10 +208,11 @@ fn authenticate_from_juspay_shaped_pieces() {
         "endpoint": REGISTER_ENDPOINT,
         "payload": PAYLOAD_JWT,
     });
-    let context: AuthenticationContext = serde_json::from_value(juspay).expect("context");
-    let preferences: AuthPreferences =
-        serde_json::from_value(json!({"responseType": "code", "responseMode": "form_post"}))
-            .expect("preferences");
+    let context: AuthenticationContext = agentic_core::json_path::read(&juspay).expect("context");
+    let preferences: AuthPreferences = agentic_core::json_path::read(
+        &json!({"responseType": "code", "responseMode": "form_post"}),
+    )
+    .expect("preferences");
     let message = OutgoingMessage::authenticate(
         "req-8",
         &context,
@@ -233,8 +234,8 @@ fn authenticate_from_juspay_shaped_pieces() {
         })
     );
     // Cybersource's `id` reads as the same identifier.
-    let cybersource: AuthenticationContext = serde_json::from_value(
-        json!({"id": "b5c2-juspay", "endpoint": REGISTER_ENDPOINT, "payload": PAYLOAD_JWT}),
+    let cybersource: AuthenticationContext = agentic_core::json_path::read(
+        &json!({"id": "b5c2-juspay", "endpoint": REGISTER_ENDPOINT, "payload": PAYLOAD_JWT}),
     )
     .expect("context");
     assert_eq!(cybersource, context);
@@ -279,7 +280,8 @@ fn outgoing_builders_refuse_empty_parts() {
         ))
     );
     let unchecked: AuthenticationContext =
-        serde_json::from_value(json!({"id": "i", "endpoint": "e", "payload": ""})).expect("reads");
+        agentic_core::json_path::read(&json!({"id": "i", "endpoint": "e", "payload": ""}))
+            .expect("reads");
     assert_eq!(
         OutgoingMessage::authenticate(
             "r",

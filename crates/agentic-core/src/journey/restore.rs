@@ -18,11 +18,14 @@
 //! - a newtype struct is its inner value.
 //!
 //! Wire types that appear inside the state (statuses, methods, validated ids and amounts, the
-//! page's browser data) are read with their serde `Deserialize`, which the response decoders
-//! compile in anyway. Extra fields are ignored, as serde does.
+//! page's browser data) are read with the reader the response decoders compile in anyway: their
+//! hand reader ([`FromJson`](crate::json_path::FromJson)) where they have one, else their serde
+//! `Deserialize`. Extra fields are ignored, as serde does.
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+
+use crate::json_path::FromJson;
 
 /// The checkpoint does not hold what the state needs. It carries nothing: the resume error
 /// names the journey only, since a value could quote what it holds.
@@ -96,6 +99,11 @@ pub fn unit<T>(content: &Value, value: T) -> Result<T, Corrupt> {
 /// Reads a wire type with its serde `Deserialize` (the one the response decoders use).
 fn with_serde<T: DeserializeOwned>(value: &Value) -> Result<T, Corrupt> {
     crate::json_path::from_value(value).map_err(|_| Corrupt)
+}
+
+/// Reads a wire type with its hand reader (the one the response decoders use).
+fn with_reader<T: FromJson>(value: &Value) -> Result<T, Corrupt> {
+    crate::json_path::read(value).map_err(|_| Corrupt)
 }
 
 impl Restore for String {
@@ -198,9 +206,23 @@ restore_with_serde!(
     crate::juspay_vat::IdentityType,
     crate::juspay_vat::VicStatus,
     crate::juspay_vat::DynamicDataType,
+    crate::visa_page::VisaPageOrigin,
+);
+
+/// Implements [`Restore`] for wire types with [`with_reader`].
+macro_rules! restore_with_reader {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl Restore for $ty {
+            fn restore(value: &Value) -> Result<Self, Corrupt> {
+                with_reader(value)
+            }
+        }
+    )+};
+}
+
+restore_with_reader!(
     crate::visa_page::PasskeyAction,
     crate::visa_page::PlatformType,
-    crate::visa_page::VisaPageOrigin,
     crate::visa_page::BrowserData,
     crate::visa_page::AuthPreferences,
     crate::visa_acceptance::AuthenticatorRenderMethod,

@@ -86,7 +86,8 @@ pub fn every_input(origin: &str) -> Vec<agentic_core::journey::Input> {
         },
         Input::VisaSession {
             secure_token: SecureToken::new("secureToken", canary::SECURE_TOKEN).expect("valid"),
-            browser_data: serde_json::from_str("{}").expect("empty browser data"),
+            browser_data: agentic_core::json_path::read(&serde_json::json!({}))
+                .expect("empty browser data"),
         },
         Input::PageClosed,
         Input::ChooseStepUp {

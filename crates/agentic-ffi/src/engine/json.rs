@@ -254,7 +254,7 @@ pub fn browser_data(value: Value) -> Result<BrowserData, AgenticError> {
             problem: "must be the page's browserData JSON object".to_owned(),
         });
     }
-    agentic_core::json_path::from_value(&value).map_err(|_| AgenticError::InvalidInput {
+    agentic_core::json_path::read(&value).map_err(|_| AgenticError::InvalidInput {
         field: "browserData".to_owned(),
         problem: "must be the page's browserData JSON object".to_owned(),
     })
