@@ -29,6 +29,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::error::{ApiError, ErrorCategory, Provider, Recovery};
+use crate::json_path::{FromJson, Node};
 use crate::secret::{
     CardNumber, CardSecurityCode, CardToken, Cryptogram, ExpiryMonth, ExpiryYear, FidoBlob, Otp,
     SecretText, SecureToken, TokenNumber, VisaPayload,
@@ -223,13 +224,6 @@ fn serialize_zero_or_amount<S: Serializer>(
     serializer.serialize_f64(value.map_or(0.0, Amount::as_f64))
 }
 
-/// `deserialize_with`: a list that may arrive as `null`.
-fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Vec<T>, D::Error> {
-    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
-}
-
 /// The envelope's own keys, never read as a model field of a provisional response.
 const ENVELOPE_KEYS: &[&str] = &[
     "status",
@@ -355,10 +349,19 @@ impl CardTokenizeRequest {
 }
 
 /// The answer of `/card/tokenize`: `{"token": "ctkn_…"}` [J-TOKENIZE].
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardTokenizeResponse {
     /// The temporary card token; valid for 15 minutes and usable to pay, hence secret.
     pub token: CardToken,
+}
+
+impl FromJson for CardTokenizeResponse {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let o = node.object()?;
+        Ok(Self {
+            token: o.with("token", |n| n.serde())?,
+        })
+    }
 }
 
 impl Endpoint for CardTokenizeRequest {
@@ -606,20 +609,32 @@ impl ProvisionTokenPasskeyRequest {
 
 /// `payload.stepUpResponse` of the new-card answer when the issuer challenges the binding
 /// [J-PTP].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StepUpResponse {
-    /// The step-up options to offer; `null` reads as empty.
-    #[serde(default, deserialize_with = "null_as_empty")]
+    /// The step-up options to offer (`availableStepUpMethod`); absent or `null` reads as empty.
     pub available_step_up_method: Vec<StepUpOption>,
     /// `CHALLENGED` in the sample.
     pub device_binding_status: DeviceBindingStatus,
     /// Undocumented and `null` in the sample (API.md §9 q4): kept as received.
-    #[serde(default)]
     pub otp_info: Option<RawJson>,
     /// Undocumented and `null` in the sample (API.md §9 q4): kept as received.
-    #[serde(default)]
     pub step_up_method: Option<RawJson>,
+}
+
+impl FromJson for StepUpResponse {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let o = node.object()?;
+        Ok(Self {
+            available_step_up_method: o
+                .with("availableStepUpMethod", |n| {
+                    n.serde::<Option<Vec<StepUpOption>>>()
+                })?
+                .unwrap_or_default(),
+            device_binding_status: o.get("deviceBindingStatus")?,
+            otp_info: o.get("otpInfo")?,
+            step_up_method: o.get("stepUpMethod")?,
+        })
+    }
 }
 
 /// The two documented 200 answers of the provision call, told apart by their keys [J-PTP;
@@ -661,31 +676,36 @@ pub enum ProvisionTokenPasskeyResponse {
 }
 
 /// Every key of either 200 payload, all optional; the variant is chosen afterwards.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct ProvisionPayload {
-    #[serde(default)]
     step_up_response: Option<StepUpResponse>,
-    #[serde(default, deserialize_with = "lenient::de::opt_string")]
     v_provisioned_token_id: Option<String>,
-    #[serde(default)]
     action_to_be_performed: Option<PasskeyAction>,
-    #[serde(default)]
     auth_preferences_enabled: Option<AuthPreferences>,
-    #[serde(default)]
     platform_type: Option<PlatformType>,
-    #[serde(default)]
     payload: Option<VisaPayload>,
-    #[serde(default, deserialize_with = "lenient::de::opt_string")]
     identifier: Option<String>,
-    #[serde(default)]
     endpoint: Option<String>,
 }
 
-impl<'de> Deserialize<'de> for ProvisionTokenPasskeyResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let p = ProvisionPayload::deserialize(deserializer)?;
+impl FromJson for ProvisionPayload {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let o = node.object()?;
+        Ok(Self {
+            step_up_response: o.get("stepUpResponse")?,
+            v_provisioned_token_id: o.with("vProvisionedTokenId", lenient::opt_string)?,
+            action_to_be_performed: o.get("actionToBePerformed")?,
+            auth_preferences_enabled: o.with("authPreferencesEnabled", |n| n.serde())?,
+            platform_type: o.get("platformType")?,
+            payload: o.with("payload", |n| n.serde())?,
+            identifier: o.with("identifier", lenient::opt_string)?,
+            endpoint: o.get("endpoint")?,
+        })
+    }
+}
+
+impl FromJson for ProvisionTokenPasskeyResponse {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let p = ProvisionPayload::from_json(node)?;
         let v_provisioned_token_id = p.v_provisioned_token_id.filter(|id| !id.trim().is_empty());
         let approved = p
             .step_up_response
@@ -694,21 +714,20 @@ impl<'de> Deserialize<'de> for ProvisionTokenPasskeyResponse {
         match (p.step_up_response, p.action_to_be_performed) {
             (Some(step_up), action) if !approved || action.is_none() => Ok(Self::StepUp {
                 step_up,
-                v_provisioned_token_id: v_provisioned_token_id.ok_or_else(|| {
-                    D::Error::custom("a step-up answer without `vProvisionedTokenId`")
-                })?,
+                v_provisioned_token_id: v_provisioned_token_id
+                    .ok_or_else(|| node.mismatch("a step-up answer with `vProvisionedTokenId`"))?,
             }),
             (_, Some(action_to_be_performed)) => {
                 let payload = p
                     .payload
                     .filter(|jwt| !jwt.expose_secret().trim().is_empty())
-                    .ok_or_else(|| D::Error::custom("a passkey ceremony without `payload`"))?;
+                    .ok_or_else(|| node.mismatch("a passkey ceremony with `payload`"))?;
                 let identifier = p
                     .identifier
-                    .ok_or_else(|| D::Error::custom("a passkey ceremony without `identifier`"))?;
+                    .ok_or_else(|| node.mismatch("a passkey ceremony with `identifier`"))?;
                 let endpoint = p
                     .endpoint
-                    .ok_or_else(|| D::Error::custom("a passkey ceremony without `endpoint`"))?;
+                    .ok_or_else(|| node.mismatch("a passkey ceremony with `endpoint`"))?;
                 Ok(Self::PasskeyCeremony {
                     action_to_be_performed,
                     auth_preferences_enabled: p.auth_preferences_enabled.unwrap_or_default(),
@@ -719,9 +738,7 @@ impl<'de> Deserialize<'de> for ProvisionTokenPasskeyResponse {
                     v_provisioned_token_id,
                 })
             }
-            _ => Err(D::Error::custom(
-                "neither `stepUpResponse` nor `actionToBePerformed` in the payload",
-            )),
+            _ => Err(node.mismatch("`stepUpResponse` or `actionToBePerformed` in the payload")),
         }
     }
 }
@@ -783,25 +800,26 @@ impl TriggerOtpRequest {
 
 /// The `response` of Trigger OTP: the limits of this OTP challenge [J-TOTP]. Tagged String in
 /// the docs, numbers in the sample: both are accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TriggerOtpResponse {
-    /// "Maximum OTP that user can enter in the transaction".
-    #[serde(
-        rename = "maxOTPVerificationAllowed",
-        deserialize_with = "lenient::de::u32"
-    )]
+    /// "Maximum OTP that user can enter in the transaction" (`maxOTPVerificationAllowed`).
     pub max_otp_verification_allowed: u32,
-    /// "Maximum OTP that can be triggered in the transaction".
-    #[serde(
-        rename = "maxOTPRequestsAllowed",
-        deserialize_with = "lenient::de::u32"
-    )]
+    /// "Maximum OTP that can be triggered in the transaction" (`maxOTPRequestsAllowed`).
     pub max_otp_requests_allowed: u32,
-    /// "Time after which the OTP gets expired". The unit is undocumented (API.md §9 q6); the
-    /// sample's `5` reads as minutes. *Provisional.*
-    #[serde(default, deserialize_with = "lenient::de::opt_u32")]
+    /// "Time after which the OTP gets expired" (`codeExpiration`). The unit is undocumented
+    /// (API.md §9 q6); the sample's `5` reads as minutes. *Provisional.*
     pub code_expiration: Option<u32>,
+}
+
+impl FromJson for TriggerOtpResponse {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let o = node.object()?;
+        Ok(Self {
+            max_otp_verification_allowed: o.with("maxOTPVerificationAllowed", lenient::u32)?,
+            max_otp_requests_allowed: o.with("maxOTPRequestsAllowed", lenient::u32)?,
+            code_expiration: o.with("codeExpiration", lenient::opt_u32)?,
+        })
+    }
 }
 
 impl Endpoint for TriggerOtpRequest {
@@ -865,11 +883,19 @@ impl ValidateOtpRequest {
 
 /// `{"status": "SUCCESS", "responseCode": null, "responseMessage": null}` [J-VOTP]. Any other
 /// status is an [`ApiError`] instead, so this only confirms the binding.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidateOtpResponse {
     /// `SUCCESS`.
-    #[serde(default, deserialize_with = "lenient::de::opt_string")]
     pub status: Option<String>,
+}
+
+impl FromJson for ValidateOtpResponse {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let o = node.object()?;
+        Ok(Self {
+            status: o.with("status", lenient::opt_string)?,
+        })
+    }
 }
 
 impl Endpoint for ValidateOtpRequest {
@@ -1027,9 +1053,10 @@ pub struct EnrollInAgenticServiceResponse {
     pub raw: RawJson,
 }
 
-impl<'de> Deserialize<'de> for EnrollInAgenticServiceResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Value::deserialize(deserializer).map(Self::from_body)
+/// Any JSON: nothing is required.
+impl FromJson for EnrollInAgenticServiceResponse {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        Ok(Self::from_body(node.value().clone()))
     }
 }
 
@@ -1241,9 +1268,10 @@ pub struct SetupAgenticPaymentInstructionResponse {
     pub raw: RawJson,
 }
 
-impl<'de> Deserialize<'de> for SetupAgenticPaymentInstructionResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Value::deserialize(deserializer).map(Self::from_body)
+/// Any JSON: nothing is required.
+impl FromJson for SetupAgenticPaymentInstructionResponse {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        Ok(Self::from_body(node.value().clone()))
     }
 }
 
@@ -1479,6 +1507,16 @@ pub struct FetchPaymentCredentialsResponse {
     pub raw: RawJson,
 }
 
+/// Any JSON: nothing is required.
+impl FromJson for FetchPaymentCredentialsResponse {
+    fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        Ok(Self::from_body(node.value().clone()))
+    }
+}
+
+/// Kept for the FFI, which reads finished credentials back from the host's resume secrets
+/// (`secrets_json.credentials`) with serde, straight from the parsed argument (no second copy
+/// of the secrets to zero). The response decoder uses [`FromJson`].
 impl<'de> Deserialize<'de> for FetchPaymentCredentialsResponse {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Value::deserialize(deserializer).map(Self::from_body)
@@ -1548,13 +1586,60 @@ impl Endpoint for FetchPaymentCredentialsRequest {
     }
 }
 
-// TEMPORARY bridge until the hand readers land.
-crate::json_path::from_json_with_serde!(
-    CardTokenizeResponse,
-    ProvisionTokenPasskeyResponse,
-    TriggerOtpResponse,
-    ValidateOtpResponse,
-    EnrollInAgenticServiceResponse,
-    SetupAgenticPaymentInstructionResponse,
-    FetchPaymentCredentialsResponse,
-);
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{
+        DeviceBindingStatus, ProvisionTokenPasskeyResponse, StepUpResponse, TriggerOtpResponse,
+    };
+    use crate::json_path::read;
+
+    #[test]
+    fn hand_readers_keep_the_lenient_rules_and_name_absent_fields() {
+        let limits: TriggerOtpResponse = read(&json!({"maxOTPVerificationAllowed": " 3",
+            "maxOTPRequestsAllowed": 2, "codeExpiration": ""}))
+        .expect("counts as text or numbers");
+        assert_eq!(
+            limits,
+            TriggerOtpResponse {
+                max_otp_verification_allowed: 3,
+                max_otp_requests_allowed: 2,
+                code_expiration: None,
+            }
+        );
+        let missing =
+            read::<TriggerOtpResponse>(&json!({"maxOTPRequestsAllowed": 2})).expect_err("required");
+        assert_eq!(missing.path.as_str(), "maxOTPVerificationAllowed");
+
+        for options in [json!({}), json!({"availableStepUpMethod": null})] {
+            let mut step_up = options;
+            step_up["deviceBindingStatus"] = json!("CHALLENGED");
+            let parsed: StepUpResponse = read(&step_up).expect("no options");
+            assert!(parsed.available_step_up_method.is_empty());
+            assert_eq!(
+                parsed.device_binding_status,
+                DeviceBindingStatus::Challenged
+            );
+        }
+        let missing = read::<ProvisionTokenPasskeyResponse>(&json!({
+            "stepUpResponse": {"availableStepUpMethod": []}, "vProvisionedTokenId": "v"}))
+        .expect_err("required");
+        assert_eq!(missing.path.as_str(), "stepUpResponse.deviceBindingStatus");
+
+        let ceremony: ProvisionTokenPasskeyResponse = read(&json!({
+            "actionToBePerformed": "REGISTER", "payload": "a.b.c", "identifier": 7,
+            "endpoint": "e", "vProvisionedTokenId": "  "}))
+        .expect("ceremony");
+        let ProvisionTokenPasskeyResponse::PasskeyCeremony {
+            identifier,
+            v_provisioned_token_id,
+            ..
+        } = ceremony
+        else {
+            panic!("expected a ceremony");
+        };
+        assert_eq!(identifier, "7");
+        assert_eq!(v_provisioned_token_id, None);
+    }
+}
