@@ -305,21 +305,6 @@ impl<T: DeserializeOwned> FromJson for Serde<T> {
     }
 }
 
-/// Implements [`FromJson`] through the type's serde `Deserialize` ([`Node::serde`]), for leaf
-/// types whose `Deserialize` is written by hand (validated ids and amounts, secrets).
-macro_rules! from_json_with_serde {
-    ($($ty:ty),+ $(,)?) => {$(
-        impl $crate::json_path::FromJson for $ty {
-            fn from_json(
-                node: $crate::json_path::Node<'_, '_>,
-            ) -> Result<Self, ::serde_json::Error> {
-                node.serde()
-            }
-        }
-    )+};
-}
-pub(crate) use from_json_with_serde;
-
 /// Where a value sits: a chain of parents on the stack.
 enum At<'p> {
     Root,

@@ -626,9 +626,7 @@ impl FromJson for StepUpResponse {
         let o = node.object()?;
         Ok(Self {
             available_step_up_method: o
-                .with("availableStepUpMethod", |n| {
-                    n.serde::<Option<Vec<StepUpOption>>>()
-                })?
+                .get::<Option<Vec<StepUpOption>>>("availableStepUpMethod")?
                 .unwrap_or_default(),
             device_binding_status: o.get("deviceBindingStatus")?,
             otp_info: o.get("otpInfo")?,
@@ -694,7 +692,7 @@ impl FromJson for ProvisionPayload {
             step_up_response: o.get("stepUpResponse")?,
             v_provisioned_token_id: o.with("vProvisionedTokenId", lenient::opt_string)?,
             action_to_be_performed: o.get("actionToBePerformed")?,
-            auth_preferences_enabled: o.with("authPreferencesEnabled", |n| n.serde())?,
+            auth_preferences_enabled: o.get("authPreferencesEnabled")?,
             platform_type: o.get("platformType")?,
             payload: o.with("payload", |n| n.serde())?,
             identifier: o.with("identifier", lenient::opt_string)?,

@@ -3,7 +3,7 @@
 //! underscores (`OTP_SMS`, `APP_TO_APP`, `CUSTOMER_SERVICE`): one type reads both
 //! (API.md §2.2, §6.4).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::json_path::{FromJson, Node};
 use crate::visa_page::{PlatformType, with_alias};
@@ -44,44 +44,33 @@ open_enum! {
 
 /// One step-up option. Juspay calls its id `identifier`, Visa Acceptance `id`; both read into
 /// [`StepUpOption::identifier`]. All other fields are optional and absent ones stay `None`.
-///
-/// Read with its [`FromJson`] reader. The derived `Deserialize` stays only while
-/// `juspay_vat.rs`'s serde models (`StepUpResponse`) still read it; drop it when they have
-/// hand readers.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepUpOption {
     /// The id to send back when this option is chosen (`stepUpRequestId` / `stepUpOption.id`).
-    #[serde(alias = "id")]
     pub identifier: String,
     /// The method.
     pub method: StepUpMethod,
     /// What to show: a masked phone number, an email, a call-centre number, a label.
-    #[serde(default)]
     pub value: Option<String>,
     /// Refinement of `APP-TO-APP` (`THREE-DS`).
-    #[serde(default)]
     pub sub_method: Option<StepUpSubMethod>,
     /// Where an `APP-TO-APP` web option runs.
-    #[serde(default)]
     pub platform_type: Option<PlatformType>,
     /// The URL of an issuer web page (3-D Secure).
-    #[serde(default)]
     pub source: Option<String>,
     /// Opaque payload for the issuer app or page.
-    #[serde(default)]
     pub request_payload: Option<String>,
     /// Issuer app id.
-    #[serde(default, rename = "appID")]
+    #[serde(rename = "appID")]
     pub app_id: Option<String>,
     /// Android intent URL of the issuer app.
-    #[serde(default, rename = "intentURL")]
+    #[serde(rename = "intentURL")]
     pub intent_url: Option<String>,
     /// Platform of the issuer app.
-    #[serde(default)]
     pub app_platform: Option<String>,
     /// Universal link of the issuer app.
-    #[serde(default, rename = "appURL")]
+    #[serde(rename = "appURL")]
     pub app_url: Option<String>,
 }
 

@@ -53,11 +53,7 @@ open_enum! {
 }
 
 /// `authPreferencesEnabled` (Juspay) / `authenticationPreferencesEnabled` (Visa page) [J-PTP].
-///
-/// Read with its [`FromJson`] reader. The derived `Deserialize` stays only while
-/// `juspay_vat.rs`'s serde models (`ProvisionPayload`) still read it; drop it when they have
-/// hand readers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthPreferences {
     /// `code` in every sample.
