@@ -222,10 +222,110 @@ impl<'v, 'p> Object<'v, 'p> {
         self.map.get(key)
     }
 
+    /// Puts the value of each of `keys` present in the object in the matching slot, in one
+    /// pass over the object's entries. [`read_object!`] reads a model's fields with it.
+    // Not inlined: one copy serves every model.
+    #[inline(never)]
+    pub fn fill(self, keys: &[&str], slots: &mut [Option<&'v Value>]) {
+        for (key, value) in self.map {
+            let key = key.as_bytes();
+            // A length and first-byte test before comparing: most keys differ there.
+            let found = keys.iter().position(|k| {
+                let k = k.as_bytes();
+                k.len() == key.len() && k.first() == key.first() && k == key
+            });
+            if let Some(slot) = found.and_then(|i| slots.get_mut(i)) {
+                *slot = Some(value);
+            }
+        }
+    }
+
+    /// `read` of the field `key` whose value, if present, is `value` (a slot that
+    /// [`fill`](Self::fill) filled); an absent field reads as `null`.
+    ///
+    /// # Errors
+    /// `read`'s error, at `key`'s path.
+    pub fn field<T>(
+        self,
+        key: &str,
+        value: Option<&'v Value>,
+        read: impl FnOnce(Node<'v, '_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let at = At::Key(self.node.at, key);
+        read(Node {
+            value: value.unwrap_or(&NULL),
+            at: &at,
+            failure: self.node.failure,
+        })
+    }
+
     /// The object.
     pub fn node(self) -> Node<'v, 'p> {
         self.node
     }
+}
+
+/// Reads a struct of fields from an object: `read_object!(node, Model { field: "wireName" =>
+/// reader, … })`, each `reader` a `fn(Node) -> Result<T, Error>` ([`FromJson::from_json`], a
+/// `lenient` reader), called in the order written. The object's entries are matched to the
+/// fields in one pass ([`Object::fill`]) instead of a search of the map per field, most of
+/// them absent: as fast as a derived `Deserialize`, without its code per field. A field absent
+/// from the object is read from `null` at its path, as [`Object::get`] reads it: `None` for an
+/// `Option`, an error naming the field otherwise. Other keys are ignored.
+///
+/// Fields that do not come from the object follow a `;`: `…; raw: RawJson::default()`.
+///
+/// `field: "name" | "alias" => reader` reads either name (at the name present); both in one
+/// object is an error at the object, as serde's derived reader of an aliased field has it (a
+/// duplicate field).
+macro_rules! read_object {
+    (
+        $node:expr,
+        $model:ident {
+            $($field:ident : $key:literal $(| $alias:literal)? => $read:expr),+ $(,)?
+            $(; $($other:ident : $value:expr),+ $(,)?)?
+        }
+    ) => {{
+        const KEYS: &[&str] = &[$($key, $($alias,)?)+];
+        let object = $node.object()?;
+        let mut slots = [None; KEYS.len()];
+        object.fill(KEYS, &mut slots);
+        let mut slots = slots.into_iter();
+        Ok($model {
+            $($field: {
+                #[allow(unused_mut)]
+                let (mut key, mut value) = ($key, slots.next().flatten());
+                $(
+                    match (value, slots.next().flatten()) {
+                        (Some(_), Some(_)) => {
+                            return Err(object.node().mismatch("one of a field's two names"));
+                        }
+                        (None, Some(alias)) => (key, value) = ($alias, Some(alias)),
+                        _ => {}
+                    }
+                )?
+                object.field(key, value, $read)?
+            },)+
+            $($($other: $value,)+)?
+        })
+    }};
+}
+pub(crate) use read_object;
+
+/// Reads a leaf type with its serde `Deserialize` ([`Node::serde`]), as a field reader.
+///
+/// # Errors
+/// serde's error, its path noted.
+pub fn leaf<T: DeserializeOwned>(node: Node<'_, '_>) -> Result<T, Error> {
+    node.serde()
+}
+
+/// Reads an optional `T`, absent and `null` as `T::default()`, as a field reader.
+///
+/// # Errors
+/// `T`'s error.
+pub fn or_default<T: FromJson + Default>(node: Node<'_, '_>) -> Result<T, Error> {
+    Ok(Option::<T>::from_json(node)?.unwrap_or_default())
 }
 
 impl FromJson for String {

@@ -21,7 +21,7 @@
 //! What to do after `POST /txns` is [`TxnResponse::next_step`].
 
 use crate::error::{ApiError, Provider};
-use crate::json_path::{FromJson, Node};
+use crate::json_path::{FromJson, Node, read_object};
 use crate::secret::{
     CardNumber, CardSecurityCode, CardToken, ClientAuthToken, ExpiryMonth, ExpiryYear, Otp,
     SecretText,
@@ -263,20 +263,19 @@ pub struct CardBinInfo {
 
 impl FromJson for CardBinInfo {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            id: o.with("id", lenient::opt_text)?,
-            object: o.with("object", lenient::opt_text)?,
-            brand: o.with("brand", lenient::opt_text)?,
-            bank: o.with("bank", lenient::opt_text)?,
-            country: o.with("country", lenient::opt_text)?,
-            card_type: o.get("type")?,
-            direct_otp_support: o.with("direct_otp_support", lenient::opt_bool)?,
-            juspay_bank_code: o.with("juspay_bank_code", lenient::opt_text)?,
-            card_sub_type: o.with("card_sub_type", lenient::opt_text)?,
-            expired: o.with("expired", lenient::opt_bool)?,
-            atm_pin_auth_support: o.with("atm_pin_auth_support", lenient::opt_bool)?,
-            mandate_support: o.with("mandate_support", lenient::opt_bool)?,
+        read_object!(node, Self {
+            id: "id" => lenient::opt_text,
+            object: "object" => lenient::opt_text,
+            brand: "brand" => lenient::opt_text,
+            bank: "bank" => lenient::opt_text,
+            country: "country" => lenient::opt_text,
+            card_type: "type" => FromJson::from_json,
+            direct_otp_support: "direct_otp_support" => lenient::opt_bool,
+            juspay_bank_code: "juspay_bank_code" => lenient::opt_text,
+            card_sub_type: "card_sub_type" => lenient::opt_text,
+            expired: "expired" => lenient::opt_bool,
+            atm_pin_auth_support: "atm_pin_auth_support" => lenient::opt_bool,
+            mandate_support: "mandate_support" => lenient::opt_bool,
         })
     }
 }
@@ -516,11 +515,10 @@ pub struct PaymentLinks {
 
 impl FromJson for PaymentLinks {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            web: o.with("web", lenient::opt_text)?,
-            mobile: o.with("mobile", lenient::opt_text)?,
-            iframe: o.with("iframe", lenient::opt_text)?,
+        read_object!(node, Self {
+            web: "web" => lenient::opt_text,
+            mobile: "mobile" => lenient::opt_text,
+            iframe: "iframe" => lenient::opt_text,
         })
     }
 }
@@ -536,10 +534,9 @@ pub struct ClientAuth {
 
 impl FromJson for ClientAuth {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            client_auth_token: o.with("client_auth_token", opt_client_auth_token)?,
-            client_auth_token_expiry: o.with("client_auth_token_expiry", lenient::opt_text)?,
+        read_object!(node, Self {
+            client_auth_token: "client_auth_token" => opt_client_auth_token,
+            client_auth_token_expiry: "client_auth_token_expiry" => lenient::opt_text,
         })
     }
 }
@@ -564,14 +561,13 @@ pub struct CreateOrderResponse {
 
 impl FromJson for CreateOrderResponse {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            status: o.get("status")?,
-            status_id: o.with("status_id", lenient::opt_u32)?,
-            id: o.with("id", lenient::opt_text)?,
-            order_id: o.with("order_id", lenient::opt_text)?,
-            payment_links: o.get("payment_links")?,
-            juspay: o.get("juspay")?,
+        read_object!(node, Self {
+            status: "status" => FromJson::from_json,
+            status_id: "status_id" => lenient::opt_u32,
+            id: "id" => lenient::opt_text,
+            order_id: "order_id" => lenient::opt_text,
+            payment_links: "payment_links" => FromJson::from_json,
+            juspay: "juspay" => FromJson::from_json,
         })
     }
 }
@@ -885,26 +881,25 @@ pub struct AuthenticationParams {
 /// holds.
 impl FromJson for AuthenticationParams {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+        let mut params = read_object!(node, Self {
+            id: "id" => lenient::opt_text,
+            challenge_id: "challenge_id" => lenient::opt_text,
+            auth_type: "auth_type" => FromJson::from_json,
+            card_isin: "card_isin" => lenient::opt_text,
+            card_issuer_bank_name: "card_issuer_bank_name" => lenient::opt_text,
+            submit_otp_allowed: "submit_otp_allowed" => lenient::opt_bool,
+            resend_otp_allowed: "resend_otp_allowed" => lenient::opt_bool,
+            fallback_url: "fallback_url" => lenient::opt_text,
+            times_otp_sent: "times_otp_sent" => lenient::opt_u32,
+            max_otp_send_limit: "max_otp_send_limit" => lenient::opt_u32,
+            current_attempt: "current_attempt" => lenient::opt_u32,
+            max_attempts: "max_attempts" => lenient::opt_u32,
+        })?;
         let o = node.object()?;
-        let auth_type = if o.value("auth_type").is_some() {
-            o.get("auth_type")?
-        } else {
-            o.get("auth_method")?
-        };
-        Ok(Self {
-            id: o.with("id", lenient::opt_text)?,
-            challenge_id: o.with("challenge_id", lenient::opt_text)?,
-            auth_type,
-            card_isin: o.with("card_isin", lenient::opt_text)?,
-            card_issuer_bank_name: o.with("card_issuer_bank_name", lenient::opt_text)?,
-            submit_otp_allowed: o.with("submit_otp_allowed", lenient::opt_bool)?,
-            resend_otp_allowed: o.with("resend_otp_allowed", lenient::opt_bool)?,
-            fallback_url: o.with("fallback_url", lenient::opt_text)?,
-            times_otp_sent: o.with("times_otp_sent", lenient::opt_u32)?,
-            max_otp_send_limit: o.with("max_otp_send_limit", lenient::opt_u32)?,
-            current_attempt: o.with("current_attempt", lenient::opt_u32)?,
-            max_attempts: o.with("max_attempts", lenient::opt_u32)?,
-        })
+        if o.value("auth_type").is_none() {
+            params.auth_type = o.get("auth_method")?;
+        }
+        Ok(params)
     }
 }
 
@@ -922,11 +917,10 @@ pub struct Authentication {
 
 impl FromJson for Authentication {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            method: o.get("method")?,
-            url: o.get("url")?,
-            params: o.get("params")?,
+        read_object!(node, Self {
+            method: "method" => FromJson::from_json,
+            url: "url" => FromJson::from_json,
+            params: "params" => FromJson::from_json,
         })
     }
 }
@@ -940,9 +934,8 @@ pub struct TxnPayment {
 
 impl FromJson for TxnPayment {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            authentication: o.get("authentication")?,
+        read_object!(node, Self {
+            authentication: "authentication" => FromJson::from_json,
         })
     }
 }
@@ -978,20 +971,19 @@ pub struct PaymentCard {
 
 impl FromJson for PaymentCard {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            last_four_digits: o.with("last_four_digits", lenient::opt_text)?,
-            card_isin: o.with("card_isin", lenient::opt_text)?,
-            expiry_month: o.with("expiry_month", opt_expiry_month)?,
-            expiry_year: o.with("expiry_year", opt_expiry_year)?,
-            name_on_card: o.with("name_on_card", lenient::opt_text)?,
-            card_type: o.with("card_type", lenient::opt_text)?,
-            card_issuer: o.with("card_issuer", lenient::opt_text)?,
-            card_brand: o.with("card_brand", lenient::opt_text)?,
-            card_reference: o.with("card_reference", lenient::opt_text)?,
-            card_fingerprint: o.with("card_fingerprint", lenient::opt_text)?,
-            using_saved_card: o.with("using_saved_card", lenient::opt_bool)?,
-            saved_to_locker: o.with("saved_to_locker", lenient::opt_bool)?,
+        read_object!(node, Self {
+            last_four_digits: "last_four_digits" => lenient::opt_text,
+            card_isin: "card_isin" => lenient::opt_text,
+            expiry_month: "expiry_month" => opt_expiry_month,
+            expiry_year: "expiry_year" => opt_expiry_year,
+            name_on_card: "name_on_card" => lenient::opt_text,
+            card_type: "card_type" => lenient::opt_text,
+            card_issuer: "card_issuer" => lenient::opt_text,
+            card_brand: "card_brand" => lenient::opt_text,
+            card_reference: "card_reference" => lenient::opt_text,
+            card_fingerprint: "card_fingerprint" => lenient::opt_text,
+            using_saved_card: "using_saved_card" => lenient::opt_bool,
+            saved_to_locker: "saved_to_locker" => lenient::opt_bool,
         })
     }
 }
@@ -1009,11 +1001,10 @@ pub struct PaymentInfo {
 
 impl FromJson for PaymentInfo {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            payment_method_type: o.with("payment_method_type", lenient::opt_text)?,
-            payment_method: o.get("payment_method")?,
-            card: o.get("card")?,
+        read_object!(node, Self {
+            payment_method_type: "payment_method_type" => lenient::opt_text,
+            payment_method: "payment_method" => FromJson::from_json,
+            card: "card" => FromJson::from_json,
         })
     }
 }
@@ -1040,15 +1031,14 @@ pub struct PaymentGatewayResponse {
 
 impl FromJson for PaymentGatewayResponse {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            created: o.with("created", lenient::opt_text)?,
-            txn_id: o.with("txn_id", lenient::opt_text)?,
-            rrn: o.with("rrn", lenient::opt_text)?,
-            epg_txn_id: o.with("epg_txn_id", lenient::opt_text)?,
-            auth_id_code: o.with("auth_id_code", lenient::opt_text)?,
-            resp_code: o.with("resp_code", lenient::opt_text)?,
-            resp_message: o.with("resp_message", lenient::opt_text)?,
+        read_object!(node, Self {
+            created: "created" => lenient::opt_text,
+            txn_id: "txn_id" => lenient::opt_text,
+            rrn: "rrn" => lenient::opt_text,
+            epg_txn_id: "epg_txn_id" => lenient::opt_text,
+            auth_id_code: "auth_id_code" => lenient::opt_text,
+            resp_code: "resp_code" => lenient::opt_text,
+            resp_message: "resp_message" => lenient::opt_text,
         })
     }
 }
@@ -1087,21 +1077,20 @@ pub struct TxnResponse {
 
 impl FromJson for TxnResponse {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            id: o.with("id", lenient::opt_text)?,
-            order_id: o.with("order_id", lenient::opt_text)?,
-            txn_id: o.with("txn_id", lenient::opt_text)?,
-            txn_uuid: o.with("txn_uuid", lenient::opt_text)?,
-            status: o.get("status")?,
-            gateway: o.with("gateway", lenient::opt_text)?,
-            created: o.with("created", lenient::opt_text)?,
-            resp_code: o.with("resp_code", lenient::opt_text)?,
-            resp_message: o.with("resp_message", lenient::opt_text)?,
-            refunded: o.with("refunded", lenient::opt_bool)?,
-            payment_info: o.get("payment_info")?,
-            payment: o.get("payment")?,
-            payment_gateway_response: o.get("payment_gateway_response")?,
+        read_object!(node, Self {
+            id: "id" => lenient::opt_text,
+            order_id: "order_id" => lenient::opt_text,
+            txn_id: "txn_id" => lenient::opt_text,
+            txn_uuid: "txn_uuid" => lenient::opt_text,
+            status: "status" => FromJson::from_json,
+            gateway: "gateway" => lenient::opt_text,
+            created: "created" => lenient::opt_text,
+            resp_code: "resp_code" => lenient::opt_text,
+            resp_message: "resp_message" => lenient::opt_text,
+            refunded: "refunded" => lenient::opt_bool,
+            payment_info: "payment_info" => FromJson::from_json,
+            payment: "payment" => FromJson::from_json,
+            payment_gateway_response: "payment_gateway_response" => FromJson::from_json,
         })
     }
 }
@@ -1369,18 +1358,17 @@ pub struct OrderStatusResponse {
 
 impl FromJson for OrderStatusResponse {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            order_id: o.with("order_id", lenient::opt_text)?,
-            id: o.with("id", lenient::opt_text)?,
-            status: o.get("status")?,
-            status_id: o.with("status_id", lenient::opt_u32)?,
-            amount: o.with("amount", lenient::opt_text)?,
-            currency: o.with("currency", lenient::opt_text)?,
-            txn_id: o.with("txn_id", lenient::opt_text)?,
-            txn_uuid: o.with("txn_uuid", lenient::opt_text)?,
-            refunded: o.with("refunded", lenient::opt_bool)?,
-            raw: Default::default(),
+        read_object!(node, Self {
+            order_id: "order_id" => lenient::opt_text,
+            id: "id" => lenient::opt_text,
+            status: "status" => FromJson::from_json,
+            status_id: "status_id" => lenient::opt_u32,
+            amount: "amount" => lenient::opt_text,
+            currency: "currency" => lenient::opt_text,
+            txn_id: "txn_id" => lenient::opt_text,
+            txn_uuid: "txn_uuid" => lenient::opt_text,
+            refunded: "refunded" => lenient::opt_bool;
+            raw: RawJson::default(),
         })
     }
 }

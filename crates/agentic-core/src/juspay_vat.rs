@@ -29,7 +29,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::error::{ApiError, ErrorCategory, Provider, Recovery};
-use crate::json_path::{FromJson, Node};
+use crate::json_path::{FromJson, Node, or_default, read_object};
 use crate::secret::{
     CardNumber, CardSecurityCode, CardToken, Cryptogram, ExpiryMonth, ExpiryYear, FidoBlob, Otp,
     SecretText, SecureToken, TokenNumber, VisaPayload,
@@ -357,9 +357,8 @@ pub struct CardTokenizeResponse {
 
 impl FromJson for CardTokenizeResponse {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            token: o.with("token", |n| n.serde())?,
+        read_object!(node, Self {
+            token: "token" => crate::json_path::leaf,
         })
     }
 }
@@ -623,14 +622,11 @@ pub struct StepUpResponse {
 
 impl FromJson for StepUpResponse {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            available_step_up_method: o
-                .get::<Option<Vec<StepUpOption>>>("availableStepUpMethod")?
-                .unwrap_or_default(),
-            device_binding_status: o.get("deviceBindingStatus")?,
-            otp_info: o.get("otpInfo")?,
-            step_up_method: o.get("stepUpMethod")?,
+        read_object!(node, Self {
+            available_step_up_method: "availableStepUpMethod" => or_default,
+            device_binding_status: "deviceBindingStatus" => FromJson::from_json,
+            otp_info: "otpInfo" => FromJson::from_json,
+            step_up_method: "stepUpMethod" => FromJson::from_json,
         })
     }
 }
@@ -687,16 +683,15 @@ struct ProvisionPayload {
 
 impl FromJson for ProvisionPayload {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            step_up_response: o.get("stepUpResponse")?,
-            v_provisioned_token_id: o.with("vProvisionedTokenId", lenient::opt_string)?,
-            action_to_be_performed: o.get("actionToBePerformed")?,
-            auth_preferences_enabled: o.get("authPreferencesEnabled")?,
-            platform_type: o.get("platformType")?,
-            payload: o.with("payload", |n| n.serde())?,
-            identifier: o.with("identifier", lenient::opt_string)?,
-            endpoint: o.get("endpoint")?,
+        read_object!(node, Self {
+            step_up_response: "stepUpResponse" => FromJson::from_json,
+            v_provisioned_token_id: "vProvisionedTokenId" => lenient::opt_string,
+            action_to_be_performed: "actionToBePerformed" => FromJson::from_json,
+            auth_preferences_enabled: "authPreferencesEnabled" => FromJson::from_json,
+            platform_type: "platformType" => FromJson::from_json,
+            payload: "payload" => crate::json_path::leaf,
+            identifier: "identifier" => lenient::opt_string,
+            endpoint: "endpoint" => FromJson::from_json,
         })
     }
 }
@@ -811,11 +806,10 @@ pub struct TriggerOtpResponse {
 
 impl FromJson for TriggerOtpResponse {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            max_otp_verification_allowed: o.with("maxOTPVerificationAllowed", lenient::u32)?,
-            max_otp_requests_allowed: o.with("maxOTPRequestsAllowed", lenient::u32)?,
-            code_expiration: o.with("codeExpiration", lenient::opt_u32)?,
+        read_object!(node, Self {
+            max_otp_verification_allowed: "maxOTPVerificationAllowed" => lenient::u32,
+            max_otp_requests_allowed: "maxOTPRequestsAllowed" => lenient::u32,
+            code_expiration: "codeExpiration" => lenient::opt_u32,
         })
     }
 }
@@ -889,9 +883,8 @@ pub struct ValidateOtpResponse {
 
 impl FromJson for ValidateOtpResponse {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            status: o.with("status", lenient::opt_string)?,
+        read_object!(node, Self {
+            status: "status" => lenient::opt_string,
         })
     }
 }

@@ -5,8 +5,8 @@
 
 use serde::Serialize;
 
-use crate::json_path::{FromJson, Node};
-use crate::visa_page::{PlatformType, with_alias};
+use crate::json_path::{FromJson, Node, read_object};
+use crate::visa_page::PlatformType;
 use crate::wire::open_enum;
 
 open_enum! {
@@ -76,19 +76,18 @@ pub struct StepUpOption {
 
 impl FromJson for StepUpOption {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            identifier: with_alias(o, "identifier", "id", String::from_json)?,
-            method: o.get("method")?,
-            value: o.get("value")?,
-            sub_method: o.get("subMethod")?,
-            platform_type: o.get("platformType")?,
-            source: o.get("source")?,
-            request_payload: o.get("requestPayload")?,
-            app_id: o.get("appID")?,
-            intent_url: o.get("intentURL")?,
-            app_platform: o.get("appPlatform")?,
-            app_url: o.get("appURL")?,
+        read_object!(node, Self {
+            identifier: "identifier" | "id" => String::from_json,
+            method: "method" => FromJson::from_json,
+            value: "value" => FromJson::from_json,
+            sub_method: "subMethod" => FromJson::from_json,
+            platform_type: "platformType" => FromJson::from_json,
+            source: "source" => FromJson::from_json,
+            request_payload: "requestPayload" => FromJson::from_json,
+            app_id: "appID" => FromJson::from_json,
+            intent_url: "intentURL" => FromJson::from_json,
+            app_platform: "appPlatform" => FromJson::from_json,
+            app_url: "appURL" => FromJson::from_json,
         })
     }
 }

@@ -21,7 +21,7 @@
 use serde::Serialize;
 
 use crate::error::{ApiError, ErrorCategory, Provider, Recovery};
-use crate::json_path::{FromJson, Node};
+use crate::json_path::{FromJson, Node, or_default, read_object};
 use crate::secret::{IssuerAuthCode, Otp, SecretText, SecureToken};
 use crate::step_up::StepUpOption;
 use crate::validate::{self, Amount, CurrencyCode, Id, InvalidInput, Problem};
@@ -455,13 +455,10 @@ pub struct AuthenticationOptionsResponse {
 
 impl FromJson for AuthenticationOptionsResponse {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            action: o.get("action")?,
-            authentication_context: o.get("authenticationContext")?,
-            step_up_options: o
-                .get::<Option<Vec<StepUpOption>>>("stepUpOptions")?
-                .unwrap_or_default(),
+        read_object!(node, Self {
+            action: "action" => FromJson::from_json,
+            authentication_context: "authenticationContext" => FromJson::from_json,
+            step_up_options: "stepUpOptions" => or_default;
             raw: RawJson::default(),
         })
     }
@@ -548,11 +545,10 @@ pub struct CreateOtpResponse {
 
 impl FromJson for CreateOtpResponse {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            max_requests_allowed: o.with("maxRequestsAllowed", lenient::u32)?,
-            max_verification_allowed: o.with("maxVerificationAllowed", lenient::u32)?,
-            code_expiration: o.with("codeExpiration", lenient::opt_u32)?,
+        read_object!(node, Self {
+            max_requests_allowed: "maxRequestsAllowed" => lenient::u32,
+            max_verification_allowed: "maxVerificationAllowed" => lenient::u32,
+            code_expiration: "codeExpiration" => lenient::opt_u32,
         })
     }
 }
@@ -676,10 +672,9 @@ pub struct ValidateOtpResponse {
 
 impl FromJson for ValidateOtpResponse {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            action: o.get("action")?,
-            authentication_context: o.get("authenticationContext")?,
+        read_object!(node, Self {
+            action: "action" => FromJson::from_json,
+            authentication_context: "authenticationContext" => FromJson::from_json,
         })
     }
 }
@@ -912,9 +907,8 @@ pub struct AuthenticationRegistrationResponse {
 
 impl FromJson for AuthenticationRegistrationResponse {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            authentication_context: o.get("authenticationContext")?,
+        read_object!(node, Self {
+            authentication_context: "authenticationContext" => FromJson::from_json;
             raw: RawJson::default(),
         })
     }

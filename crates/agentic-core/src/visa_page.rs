@@ -27,7 +27,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-use crate::json_path::{FromJson, Node, Object};
+use crate::json_path::{FromJson, Node, read_object};
 use crate::secret::{FidoBlob, SecretText, SecureToken, VisaPayload};
 use crate::validate::{self, InvalidInput, Problem};
 use crate::wire::{lenient, open_enum};
@@ -64,10 +64,9 @@ pub struct AuthPreferences {
 
 impl FromJson for AuthPreferences {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            response_type: o.get("responseType")?,
-            response_mode: o.get("responseMode")?,
+        read_object!(node, Self {
+            response_type: "responseType" => FromJson::from_json,
+            response_mode: "responseMode" => FromJson::from_json,
         })
     }
 }
@@ -122,38 +121,18 @@ pub struct BrowserData {
 /// Flags as booleans or `"true"`/`"false"`, numbers as strings or numbers; every field optional.
 impl FromJson for BrowserData {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            browser_java_enabled: o.with("browserJavaEnabled", lenient::opt_bool)?,
-            browser_javascript_enabled: o.with("browserJavascriptEnabled", lenient::opt_bool)?,
-            browser_language: o.get("browserLanguage")?,
-            browser_color_depth: o.with("browserColorDepth", lenient::opt_string)?,
-            browser_screen_height: o.with("browserScreenHeight", lenient::opt_string)?,
-            browser_screen_width: o.with("browserScreenWidth", lenient::opt_string)?,
-            browser_time_zone: o.with("browserTimeZone", lenient::opt_string)?,
-            user_agent: o.get("userAgent")?,
-            browser_header: o.get("browserHeader")?,
-            ip_address: o.get("ipAddress")?,
+        read_object!(node, Self {
+            browser_java_enabled: "browserJavaEnabled" => lenient::opt_bool,
+            browser_javascript_enabled: "browserJavascriptEnabled" => lenient::opt_bool,
+            browser_language: "browserLanguage" => FromJson::from_json,
+            browser_color_depth: "browserColorDepth" => lenient::opt_string,
+            browser_screen_height: "browserScreenHeight" => lenient::opt_string,
+            browser_screen_width: "browserScreenWidth" => lenient::opt_string,
+            browser_time_zone: "browserTimeZone" => lenient::opt_string,
+            user_agent: "userAgent" => FromJson::from_json,
+            browser_header: "browserHeader" => FromJson::from_json,
+            ip_address: "ipAddress" => FromJson::from_json,
         })
-    }
-}
-
-/// Reads the field `name`, or its alias when only that is present, with `read` (an absent
-/// field reads as `null`, under `name`). Both present is an error at the object, as serde's
-/// derived reader of an aliased field has it (a duplicate field).
-///
-/// # Errors
-/// `read`'s error, or the duplicate.
-pub(crate) fn with_alias<'v, T>(
-    o: Object<'v, '_>,
-    name: &str,
-    alias: &str,
-    read: impl FnOnce(Node<'v, '_>) -> Result<T, serde_json::Error>,
-) -> Result<T, serde_json::Error> {
-    match (o.value(name), o.value(alias)) {
-        (Some(_), Some(_)) => Err(o.node().mismatch("one field, not both of an alias pair")),
-        (None, Some(_)) => o.with(alias, read),
-        _ => o.with(name, read),
     }
 }
 
@@ -319,15 +298,16 @@ pub struct AuthenticationContext {
 
 /// `identifier` or `id` (not both), `endpoint` and `payload`, all strings; not checked here
 /// ([`OutgoingMessage::authenticate`] checks them).
+fn visa_payload(node: Node<'_, '_>) -> Result<VisaPayload, serde_json::Error> {
+    String::from_json(node).map(VisaPayload::from_unchecked)
+}
+
 impl FromJson for AuthenticationContext {
     fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-        let o = node.object()?;
-        Ok(Self {
-            identifier: with_alias(o, "identifier", "id", String::from_json)?,
-            endpoint: o.get("endpoint")?,
-            payload: o.with("payload", |n| {
-                String::from_json(n).map(VisaPayload::from_unchecked)
-            })?,
+        read_object!(node, Self {
+            identifier: "identifier" | "id" => String::from_json,
+            endpoint: "endpoint" => FromJson::from_json,
+            payload: "payload" => visa_payload,
         })
     }
 }

@@ -406,13 +406,12 @@ mod tests {
 
         impl FromJson for Fields {
             fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-                let o = node.object()?;
-                Ok(Self {
-                    count: o.with("count", super::lenient::u32)?,
-                    limit: o.with("limit", super::lenient::opt_u32)?,
-                    flag: o.with("flag", super::lenient::opt_bool)?,
-                    text: o.with("text", super::lenient::opt_text)?,
-                    id: o.with("id", super::lenient::opt_string)?,
+                crate::json_path::read_object!(node, Self {
+                    count: "count" => super::lenient::u32,
+                    limit: "limit" => super::lenient::opt_u32,
+                    flag: "flag" => super::lenient::opt_bool,
+                    text: "text" => super::lenient::opt_text,
+                    id: "id" => super::lenient::opt_string,
                 })
             }
         }
