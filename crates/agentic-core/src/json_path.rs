@@ -1,17 +1,24 @@
 //! Reads a model from a parsed [`Value`] and, when it does not match, names the JSON path of
 //! the first mismatch (`response.maxOTPVerificationAllowed`, `cards[0].last4`, `.` for the root).
 //!
-//! It is serde_json's `&Value` deserializer with the path tracked on the side, and the only
-//! deserializer the SDK reads models with (responses, checkpoints, the FFI's JSON arguments), so
-//! each model's decoding code exists once in the shared library. Tracking the path by wrapping
-//! serde_json's deserializer and every visitor (`serde_path_to_error`), next to serde_json's
-//! text reader for checkpoints and arguments, compiled most models two or three times
-//! (BENCHMARKS.md, "Binary size").
+//! Two readers share the path tracking:
 //!
-//! Accepts what `serde_json::from_value` accepts, except a struct written as an array (serde
-//! reads one positionally; no provider, checkpoint or app sends one, and not compiling that
-//! reading into every model is most of the saving). Error messages differ; the callers never
-//! pass those on (they can quote values).
+//! - [`read`], for models with a hand reader ([`FromJson`]): every response model, and the wire
+//!   types inside them. A struct's reader is `read_object!`: the object's entries are matched
+//!   to the fields in one pass, each field read by a shared function (a [`FromJson`] impl, a
+//!   `wire::lenient` reader). serde's derived visitor of the same model was hundreds of bytes
+//!   of library per field, compiled once per model: reading the responses by hand made the
+//!   stripped mobile library 54 KB smaller (1,180,712 → 1,126,968 B; BENCHMARKS.md, "Binary
+//!   size") at the same speed.
+//! - [`from_value`], serde_json's `&Value` deserializer with the path tracked on the side, for
+//!   types read with their serde `Deserialize` (validated ids and amounts, secrets, the FFI's
+//!   JSON arguments): one deserializer, so each such type's decoding code exists once.
+//!   Wrapping serde_json's deserializer and every visitor (`serde_path_to_error`), next to
+//!   serde_json's text reader, compiled most models two or three times. It accepts what
+//!   `serde_json::from_value` accepts, except a struct written as an array (serde reads one
+//!   positionally; no provider, checkpoint or app sends one).
+//!
+//! Error messages are not serde_json's; the callers never pass them on (they can quote values).
 
 use std::cell::RefCell;
 use std::fmt;
@@ -223,7 +230,7 @@ impl<'v, 'p> Object<'v, 'p> {
     }
 
     /// Puts the value of each of `keys` present in the object in the matching slot, in one
-    /// pass over the object's entries. [`read_object!`] reads a model's fields with it.
+    /// pass over the object's entries. `read_object!` reads a model's fields with it.
     // Not inlined: one copy serves every model.
     #[inline(never)]
     pub fn fill(self, keys: &[&str], slots: &mut [Option<&'v Value>]) {

@@ -19,7 +19,7 @@
 //!
 //! Wire types that appear inside the state (statuses, methods, validated ids and amounts, the
 //! page's browser data) are read with the reader the response decoders compile in anyway: their
-//! hand reader ([`FromJson`](crate::json_path::FromJson)) where they have one, else their serde
+//! hand reader ([`FromJson`]) where they have one, else their serde
 //! `Deserialize`. Extra fields are ignored, as serde does.
 
 use serde::de::DeserializeOwned;
