@@ -959,43 +959,6 @@ mod tests {
         assert_eq!(plain, Kind::Plain);
     }
 
-    #[test]
-    fn a_mismatch_names_its_path() {
-        let path = |value: serde_json::Value| {
-            from_value::<Wallet>(&value)
-                .expect_err("does not match")
-                .path
-                .to_string()
-        };
-        let wallet = |cards: serde_json::Value, kind: serde_json::Value| json!({"owner": "o", "cards": cards, "kind": kind});
-        assert_eq!(
-            path(wallet(
-                json!([{"last4": "1"}, {"last4": 5}]),
-                json!("Plain")
-            )),
-            "cards[1].last4"
-        );
-        assert_eq!(
-            path(wallet(
-                json!([{"last4": "1", "expiry": "x"}]),
-                json!("Plain")
-            )),
-            "cards[0].expiry"
-        );
-        assert_eq!(path(wallet(json!([{}]), json!("Plain"))), "cards[0]");
-        assert_eq!(
-            path(wallet(json!([]), json!({"Tagged": {"id": "x"}}))),
-            "kind.Tagged.id"
-        );
-        assert_eq!(path(wallet(json!([]), json!("Other"))), "kind");
-        assert_eq!(path(json!({"owner": "o"})), ".");
-        assert_eq!(
-            path(wallet(json!([["4242", 12]]), json!("Plain"))),
-            "cards[0]"
-        );
-        assert_eq!(path(json!([])), ".");
-    }
-
     /// [`Card`] and [`Wallet`] read by hand, as the response models are.
     #[derive(Debug, PartialEq)]
     struct HandCard {
@@ -1061,45 +1024,63 @@ mod tests {
     }
 
     #[test]
-    fn a_hand_reader_names_the_path_of_its_first_mismatch() {
-        let path = |value: serde_json::Value| {
-            read::<HandWallet>(&value)
+    fn a_mismatch_names_its_path() {
+        let derived = |value: &serde_json::Value| {
+            from_value::<Wallet>(value)
+                .expect_err("does not match")
+                .path
+                .to_string()
+        };
+        let hand = |value: &serde_json::Value| {
+            read::<HandWallet>(value)
                 .expect_err("does not match")
                 .path
                 .to_string()
         };
         let wallet = |cards: serde_json::Value, kind: serde_json::Value| json!({"owner": "o", "cards": cards, "kind": kind});
-        assert_eq!(
-            path(wallet(
-                json!([{"last4": "1"}, {"last4": 5}]),
-                json!("Plain")
-            )),
-            "cards[1].last4"
-        );
-        assert_eq!(
-            path(wallet(
-                json!([{"last4": "1", "expiry": "x"}]),
-                json!("Plain")
-            )),
-            "cards[0].expiry"
-        );
-        assert_eq!(
-            path(wallet(
-                json!([{"last4": "1", "expiry": 4_294_967_296_u64}]),
-                json!("Plain")
-            )),
-            "cards[0].expiry"
-        );
-        // An absent field its model needs is named (the derived reader names its object).
-        assert_eq!(path(wallet(json!([{}]), json!("Plain"))), "cards[0].last4");
-        assert_eq!(path(json!({"owner": "o"})), "cards");
-        // A leaf read with serde continues the path.
-        assert_eq!(
-            path(wallet(json!([]), json!({"Tagged": {"id": "x"}}))),
-            "kind.Tagged.id"
-        );
-        assert_eq!(path(wallet(json!([]), json!("Other"))), "kind");
-        assert_eq!(path(wallet(json!({}), json!("Plain"))), "cards");
-        assert_eq!(path(json!([])), ".");
+        let plain = || json!("Plain");
+        // (value, the derived reader's path, the hand reader's path)
+        let cases = [
+            (
+                wallet(json!([{"last4": "1"}, {"last4": 5}]), plain()),
+                "cards[1].last4",
+                "cards[1].last4",
+            ),
+            (
+                wallet(json!([{"last4": "1", "expiry": "x"}]), plain()),
+                "cards[0].expiry",
+                "cards[0].expiry",
+            ),
+            (
+                wallet(
+                    json!([{"last4": "1", "expiry": 4_294_967_296_u64}]),
+                    plain(),
+                ),
+                "cards[0].expiry",
+                "cards[0].expiry",
+            ),
+            // An absent field its model needs: the hand reader names it, serde its object.
+            (wallet(json!([{}]), plain()), "cards[0]", "cards[0].last4"),
+            (json!({"owner": "o"}), ".", "cards"),
+            // A leaf read with serde by a hand reader continues the path.
+            (
+                wallet(json!([]), json!({"Tagged": {"id": "x"}})),
+                "kind.Tagged.id",
+                "kind.Tagged.id",
+            ),
+            (wallet(json!([]), json!("Other")), "kind", "kind"),
+            (wallet(json!({}), plain()), "cards", "cards"),
+            // A struct written as an array is refused by both.
+            (
+                wallet(json!([["4242", 12]]), plain()),
+                "cards[0]",
+                "cards[0]",
+            ),
+            (json!([]), ".", "."),
+        ];
+        for (value, by_serde, by_hand) in cases {
+            assert_eq!(derived(&value), by_serde, "{value}");
+            assert_eq!(hand(&value), by_hand, "{value}");
+        }
     }
 }

@@ -172,8 +172,8 @@ pub fn run(_mode: Mode) -> Result<Section, String> {
          other than `b`/`B`), each address counted once, under the crate that starts its \
          demangled path (`<A as B>::f` counts under `A`'s crate). A generic function counts \
          under the crate that defines it even when it was instantiated for another crate's types \
-         (the models' decoding code counts as `agentic_core`: `agentic_core::json_path` is the \
-         one deserializer they are compiled against). `gimli`, `addr2line`, `rustc_demangle`, \
+         (the models' decoding code counts as `agentic_core`, whose `json_path` reads them). \
+         `gimli`, `addr2line`, `rustc_demangle`, \
          `miniz_oxide` and `adler2` are std's backtrace symbolizer, linked by std's default \
          panic hook (removable only with a nightly `build-std`). \"Outside any symbol\" is the \
          stripped size minus the symbols: unwind tables (`.eh_frame`, `.gcc_except_table`, kept \
@@ -208,17 +208,21 @@ pub fn run(_mode: Mode) -> Result<Section, String> {
          baseline's instructions, over section 2's budget of 1.10 \
          (`CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo xtask bench --quick --only \"journey \
          overhead\"`): not taken.\n\
+         - The response models are read by hand (`agentic_core::json_path::FromJson`: one \
+         pass matching an object's entries to a model's fields, each field read by a shared \
+         function) instead of through derived `Deserialize`, whose visitor was hundreds of bytes \
+         of library per field (29,063 B for Juspay EC's transaction response alone): \
+         1,180,712 → 1,126,968 B (mobile) and 1,690,768 → 1,632,784 B (desktop), stripped, at \
+         the same speed (section 2).\n\
          - What is left is an open finding for the mobile set: the budget leaves 435 KB above \
          the floor and the SDK, uniffi and serde_json take more than twice that. The biggest \
-         parts are the journeys' response handling with the derived decoders of the wire models \
-         inlined into it (`agentic_core`), the uniffi scaffolding with the session engine \
-         (`agentic`), and the checkpoint writer (the state's serde `Serialize`, about 25 KB). \
-         The derived decoders cost at most 108,856 B: a scratch build whose \
-         `json_path::from_value` never calls them was that much smaller (1,218,760 → \
-         1,109,904 B, before `agentic-ffi` moved to `\"z\"`). Reading every wire model by \
-         hand as the checkpoint state now is would save part of that; reaching the budget \
-         needs more than half of everything above the floor gone, far less generated code per \
-         exported call among it."
+         parts are the journeys' response handling (`agentic_core`, inlined into the session \
+         engine's `advance`), the uniffi scaffolding with the session engine (`agentic`: the \
+         checkpoint reader behind `resume`, the starts with their parameter checks, one \
+         generated wrapper per exported call, and 44 async-call functions uniffi exports \
+         whether or not the API has async calls, about 12 KB), and the checkpoint writer (the \
+         state's serde `Serialize`). Reaching the budget needs more than half of everything \
+         above the floor gone, far less generated code per exported call among it."
     );
     for (set, m) in SETS.iter().zip(&measured) {
         let _ = writeln!(md, "\n### Shares of the {} set\n", set.name);

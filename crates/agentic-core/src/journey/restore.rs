@@ -185,42 +185,31 @@ macro_rules! restore_unit_enum {
 }
 pub(crate) use restore_unit_enum;
 
-/// Implements [`Restore`] for wire types with [`with_serde`].
-macro_rules! restore_with_serde {
-    ($($ty:ty),+ $(,)?) => {$(
+/// Implements [`Restore`] for wire types with a reader: [`with_reader`] or [`with_serde`].
+macro_rules! restore_with {
+    ($read:ident: $($ty:ty),+ $(,)?) => {$(
         impl Restore for $ty {
             fn restore(value: &Value) -> Result<Self, Corrupt> {
-                with_serde(value)
+                $read(value)
             }
         }
     )+};
 }
 
-restore_with_serde!(
+restore_with!(with_serde:
     crate::validate::Amount,
     crate::validate::Id,
     crate::validate::OrderId,
     crate::validate::CardBin,
+    crate::visa_page::VisaPageOrigin,
+);
+
+restore_with!(with_reader:
     crate::juspay_ec::PaymentMethod,
     crate::juspay_ec::TxnStatus,
     crate::juspay_vat::IdentityType,
     crate::juspay_vat::VicStatus,
     crate::juspay_vat::DynamicDataType,
-    crate::visa_page::VisaPageOrigin,
-);
-
-/// Implements [`Restore`] for wire types with [`with_reader`].
-macro_rules! restore_with_reader {
-    ($($ty:ty),+ $(,)?) => {$(
-        impl Restore for $ty {
-            fn restore(value: &Value) -> Result<Self, Corrupt> {
-                with_reader(value)
-            }
-        }
-    )+};
-}
-
-restore_with_reader!(
     crate::visa_page::PasskeyAction,
     crate::visa_page::PlatformType,
     crate::visa_page::BrowserData,
