@@ -69,13 +69,13 @@ impl fmt::Debug for Mismatch {
 /// # Errors
 /// [`Mismatch`] naming the first part of `value` that does not match `T`.
 pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Mismatch> {
+    from_root(|at, failure| T::deserialize(Tracked { value, at, failure }))
+}
+
+/// Runs `read` from the root and names the path of its failure.
+fn from_root<T>(read: impl FnOnce(&At<'_>, &Failure) -> Result<T, Error>) -> Result<T, Mismatch> {
     let failure = RefCell::new(None);
-    let root = Tracked {
-        value,
-        at: &At::Root,
-        failure: &failure,
-    };
-    T::deserialize(root).map_err(|error| Mismatch {
+    read(&At::Root, &failure).map_err(|error| Mismatch {
         path: failure
             .into_inner()
             .unwrap_or_else(|| JsonPath(".".to_owned())),
@@ -87,8 +87,8 @@ pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Mismatch> {
 /// of through a derived `Deserialize`. The response models are read this way: serde's derived
 /// visitor of a model is hundreds of bytes of code per field, compiled into the shared library
 /// once per model (BENCHMARKS.md, "Binary size"); a hand reader is one call per field to the
-/// shared readers below. Leaf types with their own `Deserialize` (validated ids, open enums)
-/// are read through it with [`Node::serde`], at the same path.
+/// shared readers below. Leaf types with their own `Deserialize` (validated ids, secrets) are
+/// read through it with [`Node::serde`], at the same path.
 pub trait FromJson: Sized {
     /// Reads `node`.
     ///
@@ -104,18 +104,7 @@ pub trait FromJson: Sized {
 /// [`Mismatch`] naming the first part of `value` that does not match `T`. An absent field
 /// reads as `null`: when its model needs a value, the path names the field.
 pub fn read<T: FromJson>(value: &Value) -> Result<T, Mismatch> {
-    let failure = RefCell::new(None);
-    let root = Node {
-        value,
-        at: &At::Root,
-        failure: &failure,
-    };
-    T::from_json(root).map_err(|error| Mismatch {
-        path: failure
-            .into_inner()
-            .unwrap_or_else(|| JsonPath(".".to_owned())),
-        error,
-    })
+    from_root(|at, failure| T::from_json(Node { value, at, failure }))
 }
 
 /// A value being read by a [`FromJson`] reader, with its path.
