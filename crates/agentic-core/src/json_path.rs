@@ -8,7 +8,7 @@
 //!   to the fields in one pass, each field read by a shared function (a [`FromJson`] impl, a
 //!   `wire::lenient` reader). serde's derived visitor of the same model was hundreds of bytes
 //!   of library per field, compiled once per model: reading the responses by hand made the
-//!   stripped mobile library 54 KB smaller (1,180,712 → 1,126,968 B; BENCHMARKS.md, "Binary
+//!   stripped mobile library 53 KB smaller (1,180,712 → 1,127,256 B; BENCHMARKS.md, "Binary
 //!   size") at the same speed.
 //! - [`from_value`], serde_json's `&Value` deserializer with the path tracked on the side, for
 //!   types read with their serde `Deserialize` (validated ids and amounts, secrets, the FFI's
@@ -193,24 +193,7 @@ impl<'v, 'p> Object<'v, 'p> {
     /// # Errors
     /// `T`'s error, at `key`'s path.
     pub fn get<T: FromJson>(self, key: &str) -> Result<T, Error> {
-        self.with(key, T::from_json)
-    }
-
-    /// The field `key` read by `read` (a lenient reader); an absent field reads as `null`.
-    ///
-    /// # Errors
-    /// `read`'s error, at `key`'s path.
-    pub fn with<T>(
-        self,
-        key: &str,
-        read: impl FnOnce(Node<'v, '_>) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let at = At::Key(self.node.at, key);
-        read(Node {
-            value: self.map.get(key).unwrap_or(&NULL),
-            at: &at,
-            failure: self.node.failure,
-        })
+        self.field(key, self.value(key), T::from_json)
     }
 
     /// The field `key`'s value, if present.
@@ -931,6 +914,27 @@ mod tests {
         extra: Option<serde_json::Value>,
     }
 
+    /// The same models read by hand, as the response models are.
+    impl FromJson for Card {
+        fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+            read_object!(node, Self {
+                last4: "last4" => FromJson::from_json,
+                expiry: "expiry" => FromJson::from_json,
+            })
+        }
+    }
+
+    impl FromJson for Wallet {
+        fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
+            read_object!(node, Self {
+                owner: "owner" => FromJson::from_json,
+                cards: "cards" => FromJson::from_json,
+                kind: "kind" => super::leaf,
+                extra: "extra" => FromJson::from_json,
+            })
+        }
+    }
+
     #[test]
     fn a_matching_value_is_read_as_from_value_reads_it() {
         let value = json!({
@@ -941,75 +945,13 @@ mod tests {
             "ignored": {"deep": [1]}
         });
         let ours: Wallet = from_value(&value).expect("matches");
+        let by_hand: Wallet = read(&value).expect("matches");
         let theirs: Wallet = serde_json::from_value(value).expect("matches");
         assert_eq!(ours, theirs);
+        assert_eq!(by_hand, theirs);
         assert_eq!(ours.kind, Kind::Tagged { id: 7 });
         let plain: Kind = from_value(&json!("Plain")).expect("unit variant");
         assert_eq!(plain, Kind::Plain);
-    }
-
-    /// [`Card`] and [`Wallet`] read by hand, as the response models are.
-    #[derive(Debug, PartialEq)]
-    struct HandCard {
-        last4: String,
-        expiry: Option<u32>,
-    }
-
-    impl FromJson for HandCard {
-        fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-            let o = node.object()?;
-            Ok(Self {
-                last4: o.get("last4")?,
-                expiry: o.get("expiry")?,
-            })
-        }
-    }
-
-    #[derive(Debug, PartialEq)]
-    struct HandWallet {
-        owner: String,
-        cards: Vec<HandCard>,
-        kind: Kind,
-        extra: Option<serde_json::Value>,
-    }
-
-    impl FromJson for HandWallet {
-        fn from_json(node: Node<'_, '_>) -> Result<Self, serde_json::Error> {
-            let o = node.object()?;
-            Ok(Self {
-                owner: o.get("owner")?,
-                cards: o.get("cards")?,
-                kind: o.with("kind", |kind| kind.serde())?,
-                extra: o.get("extra")?,
-            })
-        }
-    }
-
-    #[test]
-    fn a_hand_reader_reads_what_the_derived_one_reads() {
-        let value = json!({
-            "owner": "o",
-            "cards": [{"last4": "4242", "expiry": 12}, {"last4": "0005", "expiry": null}],
-            "kind": {"Tagged": {"id": 7}},
-            "extra": {"a": [1, -2, 2.5, true, null, "x"]},
-            "ignored": {"deep": [1]}
-        });
-        let hand: HandWallet = read(&value).expect("matches");
-        let derived: Wallet = from_value(&value).expect("matches");
-        assert_eq!(hand.owner, derived.owner);
-        assert_eq!(hand.kind, derived.kind);
-        assert_eq!(hand.extra, derived.extra);
-        let cards: Vec<(String, Option<u32>)> = hand
-            .cards
-            .into_iter()
-            .map(|c| (c.last4, c.expiry))
-            .collect();
-        let expected: Vec<(String, Option<u32>)> = derived
-            .cards
-            .into_iter()
-            .map(|c| (c.last4, c.expiry))
-            .collect();
-        assert_eq!(cards, expected);
     }
 
     #[test]
@@ -1021,7 +963,7 @@ mod tests {
                 .to_string()
         };
         let hand = |value: &serde_json::Value| {
-            read::<HandWallet>(value)
+            read::<Wallet>(value)
                 .expect_err("does not match")
                 .path
                 .to_string()

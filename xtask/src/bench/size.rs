@@ -212,7 +212,7 @@ pub fn run(_mode: Mode) -> Result<Section, String> {
          pass matching an object's entries to a model's fields, each field read by a shared \
          function) instead of through derived `Deserialize`, whose visitor was hundreds of bytes \
          of library per field (29,063 B for Juspay EC's transaction response alone): \
-         1,180,712 → 1,126,968 B (mobile) and 1,690,768 → 1,632,784 B (desktop), stripped, at \
+         1,180,712 → 1,127,256 B (mobile) and 1,690,768 → 1,631,728 B (desktop), stripped, at \
          the same speed (section 2).\n\
          - What is left is an open finding for the mobile set: the budget leaves 435 KB above \
          the floor and the SDK, uniffi and serde_json take more than twice that. The biggest \
