@@ -205,7 +205,7 @@ def setup(agentic, recording: str):
                         raise SystemExit(f"{journey.name}: prompt {prompt} where {expected} was recorded")
                     message = getattr(prompt, "message_to_post", None)
                     if message is not None:
-                        message.json()  # what an app posts to the Visa page
+                        message.json  # what an app posts to the Visa page
                     step = getattr(session, call)(*args)  # answers; the next step
                     count += 1
                 elif step.is_done():
@@ -377,7 +377,7 @@ class Live:
                 if message is None:
                     step = session.visa_message(LIVE_READY, url)
                 else:
-                    text = message.json()
+                    text = message.json
                     route = "ceremony" if isinstance(prompt, kinds["ceremony"]) else "session"
                     paused = clock()
                     reply = self.page(route, text)

@@ -161,7 +161,9 @@ class Page:
         return json.dumps({"type": "AUTH_READY", "requestID": uuid.uuid4().hex})
 
     def post(self, path: str, message: agentic.PageMessage) -> str:
-        text = message.json()
+        text = message.json
+        # The message crosses as text in the prompt; its class hides it from str() and repr().
+        assert isinstance(text, str) and text not in repr(message) and text not in str(message)
         sent = json.loads(text)
         payload = sent.get("authenticationContext", {}).get("payload")
         if payload:

@@ -36,6 +36,10 @@ const BUDGET: f64 = 3.0;
 const PYTHON_BENCH: &str = "bindings/python/bench/ffi_bench.py";
 const KOTLIN_BENCH_POM: &str = "bindings/kotlin/bench/pom.xml";
 const KOTLIN_BENCH_SOURCE: &str = "bindings/kotlin/bench/src/main/kotlin/bench/FfiBench.kt";
+/// The binding's hand-written classes, compiled with the benchmark (its pom lists their folder).
+const KOTLIN_PAGE_MESSAGE: &str = "bindings/kotlin/src/main/kotlin/agentic/PageMessage.kt";
+const KOTLIN_JAVA_TRANSPORT: &str =
+    "bindings/kotlin/src/main/kotlin/agentic/jvm/JavaHttpTransport.kt";
 
 /// One journey as a benchmark program reports it.
 #[derive(Debug, Clone)]
@@ -311,15 +315,17 @@ fn uniffi_config(built: &Built) -> Result<PathBuf, String> {
     Ok(file)
 }
 
-/// The Python package: the generated module, the committed `__init__.py`, the library.
+/// The Python package: the generated module, the committed hand-written modules, the library.
 fn python_bindings(built: &Built) -> Result<PathBuf, String> {
     let root = built.bench.join("python");
     let package = root.join("agentic");
     generate(built, "python", &package)?;
-    copy(
-        &repo_root().join("bindings/python/agentic/__init__.py"),
-        &package.join("__init__.py"),
-    )?;
+    for module in ["__init__.py", "page_message.py"] {
+        copy(
+            &repo_root().join("bindings/python/agentic").join(module),
+            &package.join(module),
+        )?;
+    }
     copy(&built.library, &package.join(library_name()))?;
     Ok(root)
 }
@@ -362,7 +368,13 @@ fn kotlin(built: &Built, recording: &Path, url: &str, mode: Mode) -> Result<Stri
     let generated = sources.join("uniffi").join("agentic").join("agentic.kt");
     let stamp = built.bench.join("kotlin-compiled.stamp");
     let classes = built.bench.join("maven").join("classes");
-    let print = fingerprint(&[generated, repo_root().join(KOTLIN_BENCH_SOURCE)])?;
+    let print = fingerprint(&[
+        generated,
+        repo_root().join(KOTLIN_BENCH_SOURCE),
+        repo_root().join(KOTLIN_BENCH_POM),
+        repo_root().join(KOTLIN_PAGE_MESSAGE),
+        repo_root().join(KOTLIN_JAVA_TRANSPORT),
+    ])?;
     let current = std::fs::read_to_string(&stamp).unwrap_or_default();
     if current.trim() != print || !classes.join("bench").exists() {
         let started = Instant::now();

@@ -2184,171 +2184,6 @@ public func FfiConverterTypeJourneySession_lower(_ value: JourneySession) -> UIn
 
 
 /**
- * A message to post to the Visa auth page. An object, not a record: the `AUTHENTICATE`
- * message holds the signed payload, which no generated `toString()` may print.
- */
-public protocol PageMessageProtocol: AnyObject, Sendable {
-    
-    /**
-     * The message as JSON text, to `postMessage` to the page. Secret: never log it.
-     */
-    func json()  -> String
-    
-    /**
-     * `CREATE_AUTH_SESSION` or `AUTHENTICATE`.
-     */
-    func messageType()  -> String
-    
-    /**
-     * The message's `requestID`.
-     */
-    func requestId()  -> String
-    
-}
-/**
- * A message to post to the Visa auth page. An object, not a record: the `AUTHENTICATE`
- * message holds the signed payload, which no generated `toString()` may print.
- */
-open class PageMessage: PageMessageProtocol, @unchecked Sendable {
-    fileprivate let handle: UInt64
-
-    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public struct NoHandle {
-        public init() {}
-    }
-
-    // TODO: We'd like this to be `private` but for Swifty reasons,
-    // we can't implement `FfiConverter` without making this `required` and we can't
-    // make it `required` without making it `public`.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    required public init(unsafeFromHandle handle: UInt64) {
-        self.handle = handle
-    }
-
-    // This constructor can be used to instantiate a fake object.
-    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
-    //
-    // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public init(noHandle: NoHandle) {
-        self.handle = 0
-    }
-
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_agentic_fn_clone_pagemessage(self.handle, $0) }
-    }
-    // No primary constructor declared for this class.
-
-    deinit {
-        if handle == 0 {
-            // Mock objects have handle=0 don't try to free them
-            return
-        }
-
-        try! rustCall { uniffi_agentic_fn_free_pagemessage(handle, $0) }
-    }
-
-    
-
-    
-    /**
-     * The message as JSON text, to `postMessage` to the page. Secret: never log it.
-     */
-open func json() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_agentic_fn_method_pagemessage_json(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * `CREATE_AUTH_SESSION` or `AUTHENTICATE`.
-     */
-open func messageType() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_agentic_fn_method_pagemessage_message_type(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The message's `requestID`.
-     */
-open func requestId() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_agentic_fn_method_pagemessage_request_id(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-
-    
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypePageMessage: FfiConverter {
-    typealias FfiType = UInt64
-    typealias SwiftType = PageMessage
-
-    public static func lift(_ handle: UInt64) throws -> PageMessage {
-        return PageMessage(unsafeFromHandle: handle)
-    }
-
-    public static func lower(_ value: PageMessage) -> UInt64 {
-        return value.uniffiCloneHandle()
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PageMessage {
-        let handle: UInt64 = try readInt(&buf)
-        return try lift(handle)
-    }
-
-    public static func write(_ value: PageMessage, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePageMessage_lift(_ handle: UInt64) throws -> PageMessage {
-    return try FfiConverterTypePageMessage.lift(handle)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePageMessage_lower(_ value: PageMessage) -> UInt64 {
-    return FfiConverterTypePageMessage.lower(value)
-}
-
-
-
-
-
-
-/**
  * The passkey ceremony's result (`AUTH_COMPLETE.assuranceData`). `fido_blob` is secret.
  */
 public protocol PasskeyAssuranceProtocol: AnyObject, Sendable {
@@ -5240,7 +5075,7 @@ public func FfiConverterTypePlatformType_lower(_ value: PlatformType) -> RustBuf
  * `cancel()` is always accepted.
  */
 
-public enum PromptView {
+public enum PromptView: Equatable, Hashable {
     
     /**
      * Open the Visa auth page (hidden iframe / web view) at `origin` and relay every message it
@@ -6001,30 +5836,6 @@ fileprivate struct FfiConverterOptionTypeHttpTransport: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypePageMessage: FfiConverterRustBuffer {
-    typealias SwiftType = PageMessage?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypePageMessage.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypePageMessage.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionTypePasskeyAssurance: FfiConverterRustBuffer {
     typealias SwiftType = PasskeyAssurance?
 
@@ -6217,6 +6028,30 @@ fileprivate struct FfiConverterOptionTypePlatformType: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypePageMessage: FfiConverterRustBuffer {
+    typealias SwiftType = PageMessage?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePageMessage.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePageMessage.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeStepUpOption: FfiConverterRustBuffer {
     typealias SwiftType = [StepUpOption]
 
@@ -6264,6 +6099,52 @@ fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
         return dict
     }
 }
+
+
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePageMessage: FfiConverter {
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PageMessage {
+        let builtinValue = try FfiConverterString.read(from: &buf)
+        return PageMessage(json: builtinValue)
+    }
+
+    public static func write(_ value: PageMessage, into buf: inout [UInt8]) {
+        let builtinValue = value.json
+        return FfiConverterString.write(builtinValue, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> PageMessage {
+        let builtinValue = try FfiConverterString.lift(value)
+        return PageMessage(json: builtinValue)
+    }
+
+    public static func lower(_ value: PageMessage) -> RustBuffer {
+        let builtinValue = value.json
+        return FfiConverterString.lower(builtinValue)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePageMessage_lift(_ value: RustBuffer) throws -> PageMessage {
+    return try FfiConverterTypePageMessage.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePageMessage_lower(_ value: PageMessage) -> RustBuffer {
+    return FfiConverterTypePageMessage.lower(value)
+}
+
 /**
  * Which journey a checkpoint belongs to, to pick the `resume_*` constructor.
  *
@@ -6416,15 +6297,6 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agentic_checksum_method_httptransport_send() != 48992) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_agentic_checksum_method_pagemessage_json() != 56505) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_agentic_checksum_method_pagemessage_message_type() != 16241) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_agentic_checksum_method_pagemessage_request_id() != 38551) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agentic_checksum_method_passkeyassurance_fido_blob() != 17536) {

@@ -504,31 +504,6 @@ void uniffi_agentic_fn_init_callback_vtable_httptransport(const UniffiVTableCall
 uint64_t uniffi_agentic_fn_method_httptransport_send(uint64_t ptr, uint64_t request, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_CLONE_PAGEMESSAGE
-#define UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_CLONE_PAGEMESSAGE
-uint64_t uniffi_agentic_fn_clone_pagemessage(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_FREE_PAGEMESSAGE
-#define UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_FREE_PAGEMESSAGE
-void uniffi_agentic_fn_free_pagemessage(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_PAGEMESSAGE_JSON
-#define UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_PAGEMESSAGE_JSON
-RustBuffer uniffi_agentic_fn_method_pagemessage_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_PAGEMESSAGE_MESSAGE_TYPE
-#define UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_PAGEMESSAGE_MESSAGE_TYPE
-RustBuffer uniffi_agentic_fn_method_pagemessage_message_type(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_PAGEMESSAGE_REQUEST_ID
-#define UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_PAGEMESSAGE_REQUEST_ID
-RustBuffer uniffi_agentic_fn_method_pagemessage_request_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_CLONE_PASSKEYASSURANCE
 #define UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_CLONE_PASSKEYASSURANCE
 uint64_t uniffi_agentic_fn_clone_passkeyassurance(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -1100,24 +1075,6 @@ uint16_t uniffi_agentic_checksum_method_httpresponse_status(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_CHECKSUM_METHOD_HTTPTRANSPORT_SEND
 #define UNIFFI_FFIDEF_UNIFFI_AGENTIC_CHECKSUM_METHOD_HTTPTRANSPORT_SEND
 uint16_t uniffi_agentic_checksum_method_httptransport_send(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_CHECKSUM_METHOD_PAGEMESSAGE_JSON
-#define UNIFFI_FFIDEF_UNIFFI_AGENTIC_CHECKSUM_METHOD_PAGEMESSAGE_JSON
-uint16_t uniffi_agentic_checksum_method_pagemessage_json(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_CHECKSUM_METHOD_PAGEMESSAGE_MESSAGE_TYPE
-#define UNIFFI_FFIDEF_UNIFFI_AGENTIC_CHECKSUM_METHOD_PAGEMESSAGE_MESSAGE_TYPE
-uint16_t uniffi_agentic_checksum_method_pagemessage_message_type(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_CHECKSUM_METHOD_PAGEMESSAGE_REQUEST_ID
-#define UNIFFI_FFIDEF_UNIFFI_AGENTIC_CHECKSUM_METHOD_PAGEMESSAGE_REQUEST_ID
-uint16_t uniffi_agentic_checksum_method_pagemessage_request_id(void
     
 );
 #endif

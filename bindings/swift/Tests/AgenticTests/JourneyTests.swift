@@ -433,8 +433,8 @@ final class Pilot {
         case let .provideVisaSession(_, messageToPost):
             prompts.append("ProvideVisaSession")
             if let message = messageToPost {
-                XCTAssertEqual(message.messageType(), "CREATE_AUTH_SESSION")
-                let reply = try sandbox.pageSession(message.json())
+                XCTAssertEqual(Sandbox.jsonString(message.json, key: "type"), "CREATE_AUTH_SESSION")
+                let reply = try sandbox.pageSession(message.json)
                 secret(Sandbox.jsonString(reply, key: "secureToken"))
                 return try session.visaMessage(json: reply, origin: sandbox.origin)
             } else {
@@ -458,7 +458,7 @@ final class Pilot {
             return try session.stepUpCompleted()
         case let .passkeyCeremony(messageToPost, _, _, action):
             prompts.append("PasskeyCeremony(\(Pilot.name(action)))")
-            let authenticate = messageToPost.json()
+            let authenticate = messageToPost.json
             secret(Sandbox.jsonString(authenticate, key: "payload"))
             let reply = try sandbox.pageCeremony(authenticate)
             secret(Sandbox.jsonString(reply, key: "fidoBlob"))

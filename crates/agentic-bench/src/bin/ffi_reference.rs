@@ -523,7 +523,7 @@ fn message_json(prompt: &PromptView) -> Option<String> {
         | PromptView::PasskeyCeremony {
             message_to_post: message,
             ..
-        } => Some(message.json()),
+        } => Some(message.json().to_owned()),
         _ => None,
     }
 }
@@ -615,14 +615,14 @@ fn live_answer(sandbox: &Sandbox, prompt: &PromptView, otps: &mut Vec<&str>) -> 
             message_to_post: Some(message),
             ..
         } => {
-            let reply = sandbox.visa_session_message(&page_json(message.json())?);
+            let reply = sandbox.visa_session_message(&page_json(message.json().to_owned())?);
             step("visa_message", vec![reply.to_string(), origin])
         }
         PromptView::PasskeyCeremony {
             message_to_post, ..
         } => {
             let reply = sandbox
-                .complete_ceremony_message(&page_json(message_to_post.json())?)
+                .complete_ceremony_message(&page_json(message_to_post.json().to_owned())?)
                 .map_err(|failed| format!("the page refused the ceremony: {failed}"))?;
             step("visa_message", vec![reply.to_string(), origin])
         }
@@ -1143,7 +1143,7 @@ impl Live {
                     };
                     let json = message.json();
                     let paused = Instant::now();
-                    let reply = self.page(route, &json)?;
+                    let reply = self.page(route, json)?;
                     admin += paused.elapsed();
                     session.visa_message(reply, self.url.clone())
                 }

@@ -6,8 +6,9 @@
 //! - [`JourneySession`] — `advance()` (blocking) → [`SessionStep`]
 //!   (`Prompt` | `Done` | `Failed`), one method per input, `cancel()`, `checkpoint()`.
 //! - Records and enums carry public data only; secrets sit behind objects with getters
-//!   ([`PageMessage`], [`PaymentCredentials`], [`PasskeyAssurance`], the transport's
-//!   request and response).
+//!   ([`PaymentCredentials`], [`PasskeyAssurance`], the transport's request and response), or,
+//!   for the Visa page message a prompt carries, in a class of the bindings' own whose
+//!   `toString()` hides it ([`PageMessage`]).
 //! - Every call that can fail raises [`AgenticError`](crate::error::AgenticError); a panic
 //!   raises its `Internal` variant (see [`crate::panic`]).
 

@@ -1,6 +1,7 @@
 //! What `advance()` and the answers return, as foreign types. Records and enums hold public data only (their
-//! generated `toString()` / `repr()` prints every field); each secret is behind an object with
-//! getters: the Visa page message to post ([`PageMessage`]), the fetched payment credentials
+//! generated `toString()` / `repr()` prints every field), except the Visa page message to post:
+//! a [`PageMessage`], a class of each language's own whose `toString()` hides its text. The other
+//! secrets are behind objects with getters: the fetched payment credentials
 //! ([`PaymentCredentials`]) and the passkey result ([`PasskeyAssurance`]).
 
 use std::sync::Arc;
@@ -71,7 +72,7 @@ pub enum PromptView {
         /// The page's origin; messages from any other origin are refused.
         origin: String,
         /// The message to post to the page, once it is ready.
-        message_to_post: Option<Arc<PageMessage>>,
+        message_to_post: Option<PageMessage>,
     },
     /// Let the user pick a step-up method: `choose_step_up(identifier)`.
     ChooseStepUp {
@@ -103,7 +104,7 @@ pub enum PromptView {
     /// posts back with `visa_message(json, origin)`, or `page_closed()`.
     PasskeyCeremony {
         /// The `AUTHENTICATE` message (it holds the secret payload).
-        message_to_post: Arc<PageMessage>,
+        message_to_post: PageMessage,
         /// The page's origin.
         origin: String,
         /// Open the page as a popup rather than a hidden iframe.
@@ -254,9 +255,12 @@ pub enum PageFailure {
     Closed,
 }
 
-/// A message to post to the Visa auth page. An object, not a record: the `AUTHENTICATE`
-/// message holds the signed payload, which no generated `toString()` may print.
-#[derive(uniffi::Object)]
+/// A message to post to the Visa auth page. It crosses the FFI as its JSON text, inside the
+/// prompt (no object to release, no getter to call), and arrives in each language as a class of
+/// the bindings' own, `PageMessage`, whose `json` is the text to `postMessage` and whose
+/// `toString()` / `description` / `repr()` shows no text: the `AUTHENTICATE` message holds the
+/// signed payload (crates/agentic-ffi/uniffi.toml maps it; bindings/*/ hold the classes).
+#[derive(Clone)]
 pub struct PageMessage(OutgoingMessage);
 
 impl std::fmt::Debug for PageMessage {
@@ -265,23 +269,20 @@ impl std::fmt::Debug for PageMessage {
     }
 }
 
-#[uniffi::export]
 impl PageMessage {
     /// The message as JSON text, to `postMessage` to the page. Secret: never log it.
-    pub fn json(&self) -> String {
-        self.0.as_json().to_owned()
-    }
-
-    /// `CREATE_AUTH_SESSION` or `AUTHENTICATE`.
-    pub fn message_type(&self) -> String {
-        self.0.message_type().to_owned()
-    }
-
-    /// The message's `requestID`.
-    pub fn request_id(&self) -> String {
-        self.0.request_id().to_owned()
+    pub fn json(&self) -> &str {
+        self.0.as_json()
     }
 }
+
+// Output only: no exported call takes a `PageMessage`, but uniffi needs both directions.
+uniffi::custom_type!(PageMessage, String, {
+    lower: |message| message.0.as_json().to_owned(),
+    try_lift: |_json| Err(uniffi::deps::anyhow::anyhow!(
+        "a PageMessage comes from the SDK and is never passed to it"
+    )),
+});
 
 /// The payment credentials of an agentic purchase. *Provisional* model (Juspay documents the
 /// values, not the field names). Every getter but `dynamic_data_type`, `transaction_reference`
@@ -438,7 +439,7 @@ impl From<Prompt> for PromptView {
                 message_to_post,
             } => Self::ProvideVisaSession {
                 origin,
-                message_to_post: message_to_post.map(|m| Arc::new(PageMessage(m))),
+                message_to_post: message_to_post.map(PageMessage),
             },
             Prompt::ChooseStepUp { methods } => Self::ChooseStepUp {
                 methods: methods.iter().map(StepUpOption::from).collect(),
@@ -465,7 +466,7 @@ impl From<Prompt> for PromptView {
                 popup,
                 action,
             } => Self::PasskeyCeremony {
-                message_to_post: Arc::new(PageMessage(message_to_post)),
+                message_to_post: PageMessage(message_to_post),
                 origin,
                 popup,
                 action: (&action).into(),

@@ -303,9 +303,9 @@ class Pilot(
                     // The page loaded: it posts AUTH_READY.
                     session.visaMessage("""{"type":"AUTH_READY","requestID":"${unique("ready")}"}""", sandbox.origin)
                 } else {
-                    check(message.messageType() == "CREATE_AUTH_SESSION") { message.messageType() }
+                    check(jsonString(message.json, "type") == "CREATE_AUTH_SESSION") { "a ${jsonString(message.json, "type")} message" }
                     canary.text("a page message", message.toString())
-                    val reply = sandbox.pageSession(message.json())
+                    val reply = sandbox.pageSession(message.json)
                     secureToken = jsonString(reply, "secureToken")
                     canary.secret(secureToken)
                     session.visaMessage(reply, sandbox.origin)
@@ -327,7 +327,7 @@ class Pilot(
             }
             is PromptView.PasskeyCeremony -> {
                 prompts += "PasskeyCeremony(${actionName(prompt.action)})"
-                val authenticate = prompt.messageToPost.json()
+                val authenticate = prompt.messageToPost.json
                 canary.text("a page message", prompt.messageToPost.toString())
                 canary.secret(jsonString(authenticate, "payload"))
                 val reply = sandbox.pageCeremony(authenticate)

@@ -231,8 +231,8 @@ private fun drive(
                         }
                         // What an app posts to the Visa page.
                         when (prompt) {
-                            is PromptView.ProvideVisaSession -> prompt.messageToPost?.json()
-                            is PromptView.PasskeyCeremony -> prompt.messageToPost.json()
+                            is PromptView.ProvideVisaSession -> prompt.messageToPost?.json
+                            is PromptView.PasskeyCeremony -> prompt.messageToPost.json
                             else -> null
                         }
                         step = answer(session, recorded)
@@ -418,7 +418,7 @@ class Live(settings: Map<String, String>, journeys: List<Journey>) {
                                 if (message == null) {
                                     session.visaMessage(LIVE_READY, url)
                                 } else {
-                                    val text = message.json()
+                                    val text = message.json
                                     val paused = System.nanoTime()
                                     val reply = page("session", text)
                                     admin += System.nanoTime() - paused
@@ -426,7 +426,7 @@ class Live(settings: Map<String, String>, journeys: List<Journey>) {
                                 }
                             }
                             is PromptView.PasskeyCeremony -> {
-                                val text = prompt.messageToPost.json()
+                                val text = prompt.messageToPost.json
                                 val paused = System.nanoTime()
                                 val reply = page("ceremony", text)
                                 admin += System.nanoTime() - paused
