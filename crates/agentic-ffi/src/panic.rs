@@ -52,14 +52,20 @@ pub fn guard<T>(body: impl FnOnce() -> Result<T, AgenticError>) -> Result<T, Age
     install_panic_hook();
     match panic::catch_unwind(AssertUnwindSafe(body)) {
         Ok(result) => result,
-        Err(_payload) => {
-            let location = LAST_PANIC
-                .with(|last| last.borrow_mut().take())
-                .unwrap_or_else(|| "an unknown location".to_owned());
-            Err(AgenticError::Internal {
-                detail: format!("the SDK panicked at {location}"),
-            })
-        }
+        Err(payload) => Err(panicked(payload)),
+    }
+}
+
+/// The error of a caught panic. Out of line: `guard` is instantiated once per exported call,
+/// and this part is the same for all of them.
+#[cold]
+#[inline(never)]
+fn panicked(_payload: Box<dyn std::any::Any + Send>) -> AgenticError {
+    let location = LAST_PANIC
+        .with(|last| last.borrow_mut().take())
+        .unwrap_or_else(|| "an unknown location".to_owned());
+    AgenticError::Internal {
+        detail: format!("the SDK panicked at {location}"),
     }
 }
 
