@@ -7,4 +7,7 @@ Visa page message a prompt carries (its ``repr()`` hides the text).
 """
 
 from .agentic import *  # noqa: F401,F403
-from .agentic import __all__  # noqa: F401
+from .agentic import __all__ as _generated
+from .page_message import PageMessage
+
+__all__ = [*_generated, "PageMessage"]

@@ -163,7 +163,11 @@ class Page:
     def post(self, path: str, message: agentic.PageMessage) -> str:
         text = message.json
         # The message crosses as text in the prompt; its class hides it from str() and repr().
-        assert isinstance(text, str) and text not in repr(message) and text not in str(message)
+        # (No `assert` on the text: a failing assert would print it.)
+        if not isinstance(message, agentic.PageMessage) or not isinstance(text, str):
+            pytest.fail(f"the page message is a {type(message).__name__}, not a PageMessage")
+        if text in repr(message) or text in str(message):
+            pytest.fail("PageMessage's repr() or str() shows its text")
         sent = json.loads(text)
         payload = sent.get("authenticationContext", {}).get("payload")
         if payload:

@@ -36,10 +36,9 @@ const BUDGET: f64 = 3.0;
 const PYTHON_BENCH: &str = "bindings/python/bench/ffi_bench.py";
 const KOTLIN_BENCH_POM: &str = "bindings/kotlin/bench/pom.xml";
 const KOTLIN_BENCH_SOURCE: &str = "bindings/kotlin/bench/src/main/kotlin/bench/FfiBench.kt";
-/// The binding's hand-written classes, compiled with the benchmark (its pom lists their folder).
-const KOTLIN_PAGE_MESSAGE: &str = "bindings/kotlin/src/main/kotlin/agentic/PageMessage.kt";
-const KOTLIN_JAVA_TRANSPORT: &str =
-    "bindings/kotlin/src/main/kotlin/agentic/jvm/JavaHttpTransport.kt";
+/// The binding's hand-written classes (`PageMessage` …), compiled with the benchmark: its pom
+/// lists this folder.
+const KOTLIN_HAND_WRITTEN: &str = "bindings/kotlin/src/main/kotlin/agentic";
 
 /// One journey as a benchmark program reports it.
 #[derive(Debug, Clone)]
@@ -303,7 +302,7 @@ fn generate(built: &Built, language: &str, out: &Path) -> Result<(), String> {
 }
 
 /// A uniffi global config naming agentic-ffi as the root of the crate `agentic` (its
-/// uniffi.toml: the Kotlin renames).
+/// uniffi.toml: the Kotlin renames, and the `PageMessage` custom type of every language).
 fn uniffi_config(built: &Built) -> Result<PathBuf, String> {
     let file = built.bench.join("uniffi-config.toml");
     let root = repo_root().join("crates/agentic-ffi");
@@ -328,6 +327,24 @@ fn python_bindings(built: &Built) -> Result<PathBuf, String> {
     }
     copy(&built.library, &package.join(library_name()))?;
     Ok(root)
+}
+
+/// Every file under `dir`, recursively, in a stable order.
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let mut entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            files_under(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
 }
 
 /// A cheap fingerprint of files (FNV-1a of their contents), to compile the Kotlin benchmark
@@ -368,13 +385,13 @@ fn kotlin(built: &Built, recording: &Path, url: &str, mode: Mode) -> Result<Stri
     let generated = sources.join("uniffi").join("agentic").join("agentic.kt");
     let stamp = built.bench.join("kotlin-compiled.stamp");
     let classes = built.bench.join("maven").join("classes");
-    let print = fingerprint(&[
+    let mut inputs = vec![
         generated,
         repo_root().join(KOTLIN_BENCH_SOURCE),
         repo_root().join(KOTLIN_BENCH_POM),
-        repo_root().join(KOTLIN_PAGE_MESSAGE),
-        repo_root().join(KOTLIN_JAVA_TRANSPORT),
-    ])?;
+    ];
+    files_under(&repo_root().join(KOTLIN_HAND_WRITTEN), &mut inputs)?;
+    let print = fingerprint(&inputs)?;
     let current = std::fs::read_to_string(&stamp).unwrap_or_default();
     if current.trim() != print || !classes.join("bench").exists() {
         let started = Instant::now();
@@ -828,8 +845,7 @@ fn built_in_finding(kotlin: &Report, python: &Report, out: &mut String) {
          inside its prompt (no object: no getter call, no release). Meeting 3× needs fewer \
          crossings still (start parameters and the first step in one call, the card inside \
          the parameter record) and, in Python, far fewer record fields lowered and lifted in \
-         interpreted code: the Direct OTP start is about 500 Python function calls, the bare call \
-         about 30 (counted once with cProfile, builtins included).\n",
+         interpreted code.\n",
         k_start / 3.0,
         p_start / 3.0,
     );

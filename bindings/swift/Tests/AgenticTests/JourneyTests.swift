@@ -459,6 +459,8 @@ final class Pilot {
         case let .passkeyCeremony(messageToPost, _, _, action):
             prompts.append("PasskeyCeremony(\(Pilot.name(action)))")
             let authenticate = messageToPost.json
+            texts.append(("a page message", String(reflecting: messageToPost)))
+            texts.append(("a page message", String(describing: messageToPost)))
             secret(Sandbox.jsonString(authenticate, key: "payload"))
             let reply = try sandbox.pageCeremony(authenticate)
             secret(Sandbox.jsonString(reply, key: "fidoBlob"))

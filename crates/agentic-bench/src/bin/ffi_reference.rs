@@ -512,8 +512,8 @@ fn outcome_name(outcome: &OutcomeView) -> &'static str {
     }
 }
 
-/// The message a prompt asks the app to post to the Visa page, as JSON text (one call, as an
-/// app posting it makes).
+/// The message a prompt asks the app to post to the Visa page, as JSON text (a copy, as an app
+/// gets it).
 fn message_json(prompt: &PromptView) -> Option<String> {
     match prompt {
         PromptView::ProvideVisaSession {
@@ -600,8 +600,8 @@ fn live_answer(sandbox: &Sandbox, prompt: &PromptView, otps: &mut Vec<&str>) -> 
         call: call.to_owned(),
         args,
     };
-    let page_json = |json: String| -> Fallible<Value> {
-        serde_json::from_str(&json).map_err(|e| format!("page message: {e}"))
+    let page_json = |json: &str| -> Fallible<Value> {
+        serde_json::from_str(json).map_err(|e| format!("page message: {e}"))
     };
     Ok(match prompt {
         PromptView::ProvideVisaSession {
@@ -615,14 +615,14 @@ fn live_answer(sandbox: &Sandbox, prompt: &PromptView, otps: &mut Vec<&str>) -> 
             message_to_post: Some(message),
             ..
         } => {
-            let reply = sandbox.visa_session_message(&page_json(message.json().to_owned())?);
+            let reply = sandbox.visa_session_message(&page_json(message.json())?);
             step("visa_message", vec![reply.to_string(), origin])
         }
         PromptView::PasskeyCeremony {
             message_to_post, ..
         } => {
             let reply = sandbox
-                .complete_ceremony_message(&page_json(message_to_post.json().to_owned())?)
+                .complete_ceremony_message(&page_json(message_to_post.json())?)
                 .map_err(|failed| format!("the page refused the ceremony: {failed}"))?;
             step("visa_message", vec![reply.to_string(), origin])
         }

@@ -260,6 +260,8 @@ pub enum PageFailure {
 /// the bindings' own, `PageMessage`, whose `json` is the text to `postMessage` and whose
 /// `toString()` / `description` / `repr()` shows no text: the `AUTHENTICATE` message holds the
 /// signed payload (crates/agentic-ffi/uniffi.toml maps it; bindings/*/ hold the classes).
+/// Every step that carries the prompt carries a copy of the text, which the foreign language
+/// holds as an immutable string (not zeroized), whether or not the app posts it.
 #[derive(Clone)]
 pub struct PageMessage(OutgoingMessage);
 

@@ -9,10 +9,11 @@ import uniffi.agentic.OutcomeView
 
 /**
  * Records and enums get a generated `toString()` that prints every field, so none may hold a
- * secret (DESIGN.md §4). Runs every journey with one canary and checks the `toString()` of
- * every value the SDK handed out or took in — steps, prompts, step-up options, outcomes,
- * errors, the settings and parameter records, the secret-holding objects (page messages,
- * credentials, passkey result, the transport's requests and responses) — and every checkpoint
+ * secret (DESIGN.md §4) other than the page message, whose own class hides it. Runs every
+ * journey with one canary and checks the `toString()` of every value the SDK handed out or
+ * took in — steps, prompts (with their page messages), step-up options, outcomes, errors, the
+ * settings and parameter records, the secret-holding objects (credentials, passkey result, the
+ * transport's requests and responses) — and every checkpoint
  * against every secret that went in or came out: card numbers, API key, shared secret, OTP,
  * `secureToken`, the page's `payload`, `fidoBlob` and token number. Values shorter than six
  * characters (CVV, the three-digit sandbox cryptogram) occur in any text by chance: the Rust and
