@@ -692,28 +692,9 @@ impl<S: Script> Journey<S> {
     /// [`JourneyError::Resume`] when the checkpoint is not this journey's, has another version,
     /// is corrupt, or a secret the current state needs is missing (named).
     pub fn resume(checkpoint: &str, secrets: S::Secrets) -> Result<Self, JourneyError> {
-        let corrupt =
-            |class: &str| JourneyError::Resume(format!("not a {} checkpoint ({class})", S::NAME));
-        // Parsed into a `Value`, then read field by field by each state type's `Restore`.
-        let value = serde_json::from_slice::<Value>(checkpoint.as_bytes())
-            .map_err(|e| corrupt(e.classify_name()))?;
-        let unexpected = |_: Corrupt| corrupt("unexpected content");
+        let value = checkpoint_value(checkpoint, S::NAME)?;
+        let unexpected = |_: Corrupt| corrupt(S::NAME, "unexpected content");
         let fields = Fields::of(&value).map_err(unexpected)?;
-        // The version and journey first, so that another journey's or version's checkpoint is
-        // named as such even when its state would not read.
-        let journey: String = fields.get("journey").map_err(unexpected)?;
-        if journey != S::NAME {
-            return Err(JourneyError::Resume(format!(
-                "checkpoint of journey `{journey}`, not `{}`",
-                S::NAME
-            )));
-        }
-        let version: u32 = fields.get("version").map_err(unexpected)?;
-        if version != CHECKPOINT_VERSION {
-            return Err(JourneyError::Resume(format!(
-                "checkpoint version {version} is not {CHECKPOINT_VERSION}"
-            )));
-        }
         let next_request_id: u64 = fields.get("next_request_id").map_err(unexpected)?;
         let mut script: S = fields.get("script").map_err(unexpected)?;
         let stage: Stage<S::Phase, S::Step> = fields.get("stage").map_err(unexpected)?;
@@ -737,6 +718,35 @@ impl<S: Script> Journey<S> {
         }
         Ok(journey)
     }
+}
+
+/// A checkpoint of the journey `name` parsed into a `Value`, its journey and version checked
+/// first, so that another journey's or version's checkpoint is named as such even when its state
+/// would not read. Not generic: every journey's `resume` shares it.
+fn checkpoint_value(checkpoint: &str, name: &'static str) -> Result<Value, JourneyError> {
+    // Parsed into a `Value`, then read field by field by each state type's `Restore`.
+    let value = serde_json::from_slice::<Value>(checkpoint.as_bytes())
+        .map_err(|e| corrupt(name, e.classify_name()))?;
+    let unexpected = |_: Corrupt| corrupt(name, "unexpected content");
+    let fields = Fields::of(&value).map_err(unexpected)?;
+    let journey: String = fields.get("journey").map_err(unexpected)?;
+    if journey != name {
+        return Err(JourneyError::Resume(format!(
+            "checkpoint of journey `{journey}`, not `{name}`"
+        )));
+    }
+    let version: u32 = fields.get("version").map_err(unexpected)?;
+    if version != CHECKPOINT_VERSION {
+        return Err(JourneyError::Resume(format!(
+            "checkpoint version {version} is not {CHECKPOINT_VERSION}"
+        )));
+    }
+    Ok(value)
+}
+
+/// A checkpoint that does not read, by the class of the problem (never its content).
+fn corrupt(name: &str, class: &str) -> JourneyError {
+    JourneyError::Resume(format!("not a {name} checkpoint ({class})"))
 }
 
 trait ClassifyName {
