@@ -44,6 +44,24 @@ pub fn target_dir(root: &Path) -> PathBuf {
     }
 }
 
+/// Every file under `dir`, recursively, in a stable order.
+pub fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let mut entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            files_under(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
 /// A step of `cargo xtask test` that is not one cargo command.
 type Task = (&'static str, fn() -> Result<(), String>);
 

@@ -404,22 +404,17 @@ fn render_snapshot(api: &[String]) -> String {
     text
 }
 
-/// The hand-written Swift sources of the `Agentic` target, concatenated in name order: every
+/// The hand-written Swift sources of the `Agentic` target, concatenated in path order: every
 /// `.swift` file there but the generated one.
 fn hand_written(root: &Path) -> Result<String, String> {
-    let dir = root.join(SWIFT_SOURCE_DIR);
-    let mut files = std::fs::read_dir(&dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .map(|entry| entry.map(|e| e.path()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut files = Vec::new();
+    crate::files_under(&root.join(SWIFT_SOURCE_DIR), &mut files)?;
     files.retain(|path| {
         path.extension().is_some_and(|ext| ext == "swift")
             && path
                 .file_name()
                 .is_some_and(|name| name != GENERATED_SOURCE)
     });
-    files.sort();
     let mut text = String::new();
     for file in files {
         text.push('\n');

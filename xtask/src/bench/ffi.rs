@@ -329,24 +329,6 @@ fn python_bindings(built: &Built) -> Result<PathBuf, String> {
     Ok(root)
 }
 
-/// Every file under `dir`, recursively, in a stable order.
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let mut entries = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .map(|entry| entry.map(|e| e.path()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            files_under(&path, out)?;
-        } else {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
 /// A cheap fingerprint of files (FNV-1a of their contents), to compile the Kotlin benchmark
 /// only when its sources changed.
 fn fingerprint(files: &[PathBuf]) -> Result<String, String> {
@@ -390,7 +372,7 @@ fn kotlin(built: &Built, recording: &Path, url: &str, mode: Mode) -> Result<Stri
         repo_root().join(KOTLIN_BENCH_SOURCE),
         repo_root().join(KOTLIN_BENCH_POM),
     ];
-    files_under(&repo_root().join(KOTLIN_HAND_WRITTEN), &mut inputs)?;
+    crate::files_under(&repo_root().join(KOTLIN_HAND_WRITTEN), &mut inputs)?;
     let print = fingerprint(&inputs)?;
     let current = std::fs::read_to_string(&stamp).unwrap_or_default();
     if current.trim() != print || !classes.join("bench").exists() {

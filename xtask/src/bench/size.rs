@@ -218,10 +218,11 @@ pub fn run(_mode: Mode) -> Result<Section, String> {
          prompt instead of as an object with getters; a caught panic's error is built by one \
          out-of-line function instead of in each exported call's `guard`; a checkpoint's header \
          (JSON, journey, version) is read by one function instead of in each journey's \
-         `resume`: 1,127,256 → 1,112,600 B (mobile), stripped. Measured and not taken: packed \
-         relative relocations (`-C link-arg=-Wl,-z,pack-relative-relocs`: 20 KB less, but a \
-         library that glibc before 2.36 cannot load) and identical code folding \
-         (`-Wl,--icf=all`: 4 KB less).\n\
+         `resume`: 1,127,256 → 1,112,600 B (mobile), stripped. Measured and not taken, each as \
+         `RUSTFLAGS` on the mobile build above (in its own target directory): packed relative \
+         relocations (`-C link-arg=-Wl,-z,pack-relative-relocs`: 20 KB less, but a library \
+         that glibc before 2.36 cannot load) and identical code folding \
+         (`-C link-arg=-Wl,--icf=all`: 4 KB less).\n\
          - What is left is an open finding for the mobile set: the budget leaves 435 KB above \
          the floor and the SDK, uniffi and serde_json take more than twice that. The biggest \
          parts are the journeys' response handling (`agentic_core`, inlined into the session \
