@@ -554,7 +554,10 @@ pub fn run(mode: Mode) -> Result<Section, String> {
          page message (text inside the prompt: no call), and answers each prompt (`visa_message`, `choose_step_up` with the SMS \
          OTP method, `submit_otp`; each answer returns the next step), releasing every object it got (`close()`/`destroy()` in Kotlin, \
          reference counting in Python). The Visa page is played over the sandbox's admin routes \
-         (`POST /__sandbox/visa-page/session|ceremony`, the host's own HTTP client); those \
+         (`POST /__sandbox/visa-page/session|ceremony`, the host's own HTTP client on the \
+         calling thread: `http.client` in Python, a blocking keep-alive socket in Kotlin, since \
+         `java.net.http.HttpClient` hands each exchange to threads of its own that go on running \
+         after `send` returns and would be counted as FFI); those \
          calls are timed apart and **left out** of the journey's time, on both sides. The Rust \
          reference (`ffi_reference live <url>`, crates/agentic-bench/src/bin/ffi_reference.rs) \
          does the same through the same Rust functions (`agentic::api`, what the bindings call) \
