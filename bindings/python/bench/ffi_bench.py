@@ -564,9 +564,11 @@ def main() -> None:
     else:
         warmup_ns, samples, sample_ns = 1_000_000_000, 11, 200_000_000
 
-    def measure(f) -> float:
-        """Median over `samples` batches of the mean ns per call (as ffi_reference)."""
+    def measure_op(f) -> tuple[float, float]:
+        """(ns per call, ns per call outside the SDK's exported calls): each the median over
+        `samples` batches of the mean per call (as ffi_reference)."""
         clock = time.perf_counter_ns
+        in_rust = agentic.bench_nanos_in_rust
         started = clock()
         runs = 0
         while clock() - started < warmup_ns or runs < 3:
@@ -574,14 +576,22 @@ def main() -> None:
             runs += 1
         per_run = (clock() - started) / runs
         batch = max(1, int(sample_ns / per_run))
-        results = []
+        totals, outside = [], []
         for _ in range(samples):
+            inside = in_rust()
             began = clock()
             for _ in range(batch):
                 f()
-            results.append((clock() - began) / batch)
-        results.sort()
-        return results[len(results) // 2]
+            ns = clock() - began
+            totals.append(ns / batch)
+            outside.append((ns - (in_rust() - inside)) / batch)
+        totals.sort()
+        outside.sort()
+        return totals[len(totals) // 2], outside[len(outside) // 2]
+
+    def measure(f) -> float:
+        """Median over `samples` batches of the mean ns per call (as ffi_reference)."""
+        return measure_op(f)[0]
 
     lines = []
     if options.reference and options.url:
@@ -600,18 +610,19 @@ def main() -> None:
             raise SystemExit(f"the first recorded journey is {journeys[0].kind}, not direct_otp")
         status, headers, body = journeys[0].responses[0]
         finished = drivers[0]()  # advance() on a finished journey answers its end again
-        start_direct_otp = starters[0]
         ops = {
             "http_response_new": lambda: agentic.HttpResponse(status, headers, body),
             "http_response_new_no_headers": lambda: agentic.HttpResponse(status, {}, body),
             "advance_finished": finished.advance,
             "session_kind": finished.kind,
-            # The start call (no request leaves before advance()); the session is released
-            # when the lambda returns.
-            "start_direct_otp": lambda: start_direct_otp(),
         }
+        # Each journey's start call (no request leaves before advance()); the session is
+        # released when the call returns.
+        for journey, start in zip(journeys, starters):
+            ops[f"start_{journey.kind}"] = start
         for name, op in ops.items():
-            lines.append(f"op {name} {measure(op):.1f}")
+            total, outside = measure_op(op)
+            lines.append(f"op {name} {total:.1f} {outside:.1f}")
     print("\n".join(lines))
 
 

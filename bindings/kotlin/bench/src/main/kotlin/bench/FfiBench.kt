@@ -259,7 +259,13 @@ class Plan(quick: Boolean) {
 }
 
 /** Median over `plan.samples` batches of the mean ns per call (as ffi_reference). */
-private inline fun measure(plan: Plan, f: () -> Unit): Double {
+private fun measure(plan: Plan, f: () -> Unit): Double = measureOp(plan, f).first
+
+/**
+ * [measure], also without the time spent inside the SDK's exported calls ([benchNanosInRust]):
+ * (ns per call, ns per call outside the SDK), each the median over the samples.
+ */
+private fun measureOp(plan: Plan, f: () -> Unit): Pair<Double, Double> {
     val started = System.nanoTime()
     var runs = 0L
     while (System.nanoTime() - started < plan.warmupNs || runs < 3) {
@@ -268,14 +274,19 @@ private inline fun measure(plan: Plan, f: () -> Unit): Double {
     }
     val perRun = (System.nanoTime() - started).toDouble() / runs
     val batch = maxOf(1L, (plan.sampleNs / perRun).toLong())
-    val results = DoubleArray(plan.samples)
+    val totals = DoubleArray(plan.samples)
+    val outside = DoubleArray(plan.samples)
     for (i in 0 until plan.samples) {
+        val inside = benchNanosInRust()
         val began = System.nanoTime()
         for (j in 0 until batch) f()
-        results[i] = (System.nanoTime() - began).toDouble() / batch
+        val ns = (System.nanoTime() - began).toDouble()
+        totals[i] = ns / batch
+        outside[i] = (ns - (benchNanosInRust() - inside).toDouble()) / batch
     }
-    results.sort()
-    return results[results.size / 2]
+    totals.sort()
+    outside.sort()
+    return totals[totals.size / 2] to outside[outside.size / 2]
 }
 
 private const val LIVE_READY = """{"type":"AUTH_READY","requestID":"bench-ready-0001"}"""
@@ -686,12 +697,13 @@ fun main(args: Array<String>) {
         // A finished journey answers its end again.
         "advance_finished" to { finished.advance().destroy() },
         "session_kind" to { sink = finished.kind() },
-        // The first recorded journey's start call (Direct OTP; no request leaves before
-        // advance()), then its release.
-        "start_direct_otp" to { starts[0]().close() },
-    )
+    ) + recording.journeys.mapIndexed { i, journey ->
+        // Each journey's start call (no request leaves before advance()), then its release.
+        "start_${journey.kind}" to { starts[i]().close() }
+    }
     for ((name, op) in ops) {
-        println("op $name ${String.format(Locale.ROOT, "%.1f", measure(plan, op))}")
+        val (total, outside) = measureOp(plan, op)
+        println("op $name ${String.format(Locale.ROOT, "%.1f %.1f", total, outside)}")
     }
     finished.close()
     transport.load(emptyList())
