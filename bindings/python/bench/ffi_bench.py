@@ -9,14 +9,15 @@ Two drives of the same journeys (Direct OTP, Visa passkey, enrollment, purchase)
   Prints ``live``, ``livestep`` and ``livedirect`` lines (see ``live_bench``): per journey the
   Python and Rust times and the time inside the SDK's exported calls in Python
   (``bench_nanos_in_rust()``: the bench library is built with the ``bench-probe`` feature), and
-  per step the paired difference and the time outside the SDK; and ``crossings`` lines: the
-  calls into the library per journey, counted once.
+  per step the paired difference and the time outside the SDK; ``crossings`` lines: the
+  calls into the library per journey, counted once; and ``livec`` lines: the same drive
+  through the C ABI with ``ctypes`` and ``json`` (informational).
 - App-supplied transport (``--recording``): replays the journeys ``ffi_reference record`` wrote
   (crates/agentic-bench/src/bin/ffi_reference.rs documents the file) through an
   ``HttpTransport`` written in Python that answers every request with the next recorded
   response from memory; ``ffi_reference replay`` times the identical drive in Rust. Prints
   ``journey <name> <steps> <responses> <median ns per journey>`` per journey and
-  ``op <name> <ns>`` lines: single operations of the drive timed alone.
+  ``op <name> <ns> <ns outside the SDK>`` lines: single operations of the drive timed alone.
 
 Both print ``bare <median ns of sdk_version()>``, timed in the same process.
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import json
 import os
 import sys
 import time
@@ -406,6 +408,184 @@ class Live:
         return steps, ns, self.agentic.bench_nanos_in_rust() - inside
 
 
+class LiveCAbi(Live):
+    """The same drive through the C ABI (bindings/c/include/agentic.h) with ``ctypes`` and
+    ``json``, on the library the generated module loaded: parameters, card, answers and steps
+    as JSON text; ``agentic_session_submit`` then ``agentic_session_advance`` per answer, and
+    ``agentic_session_page_message`` where a prompt has a message to post. Informational: what
+    a Python binding over the C ABI would cost per step, next to the uniffi one."""
+
+    def __init__(self, agentic, settings: dict[str, str], journeys: list[Journey], enrolled: str):
+        import ctypes  # noqa: PLC0415
+
+        super().__init__(agentic, settings, journeys)
+        self.enrolled = enrolled
+        self.ctypes = ctypes
+        module = sys.modules[agentic.__name__ + ".agentic"]
+        lib = ctypes.CDLL(os.path.join(os.path.dirname(module.__file__), "libagentic.so"))
+        handle, text = ctypes.c_void_p, ctypes.c_char_p
+        out = ctypes.POINTER(handle)
+        signatures = {
+            "agentic_version": ([], text),
+            "agentic_client_new": ([text, text, text, text, out], ctypes.c_int),
+            "agentic_session_start_enrollment": ([handle, text, text, out], ctypes.c_int),
+            "agentic_session_start_direct_otp": ([handle, text, text, out], ctypes.c_int),
+            "agentic_session_start_purchase": ([handle, text, out], ctypes.c_int),
+            "agentic_session_start_visa_passkey": ([handle, text, out], ctypes.c_int),
+            "agentic_session_advance": ([handle, out], ctypes.c_int),
+            "agentic_session_page_message": ([handle, out], ctypes.c_int),
+            "agentic_session_submit": ([handle, text], ctypes.c_int),
+            "agentic_session_free": ([handle], None),
+            "agentic_client_free": ([handle], None),
+            "agentic_string_free": ([handle], None),
+        }
+        for name, (args, result) in signatures.items():
+            function = getattr(lib, name)
+            function.argtypes = args
+            function.restype = result
+        self.lib = lib
+        config = {
+            "juspay": {
+                "environment": settings["juspay_environment"],
+                "merchant_id": settings["juspay_merchant_id"],
+                "routing_id": settings["juspay_routing_id"],
+            },
+            "visa_acceptance": {
+                "environment": settings["visa_environment"],
+                "merchant_id": settings["visa_merchant_id"],
+                "key_id": settings["visa_key_id"],
+            },
+            "connect_timeout_ms": 5_000,
+            "read_timeout_ms": 10_000,
+            "overall_timeout_ms": 15_000,
+        }
+        self.c_client = handle()
+        self.check(
+            lib.agentic_client_new(
+                json.dumps(config).encode(),
+                settings["juspay_api_key"].encode(),
+                None,
+                settings["visa_shared_secret"].encode(),
+                ctypes.byref(self.c_client),
+            ),
+            "agentic_client_new",
+        )
+
+    def close(self) -> None:
+        self.lib.agentic_client_free(self.c_client)
+
+    def check(self, status: int, call: str) -> None:
+        if status != 0:
+            raise SystemExit(f"{call}: status {status}")
+
+    def take(self, pointer) -> bytes:
+        """The string the library wrote, released."""
+        text = self.ctypes.string_at(pointer.value)
+        self.lib.agentic_string_free(pointer)
+        return text
+
+    def start_json(self, journey: Journey, tag: str):
+        """The start function with its parameters and card (JSON text), the same values as
+        ``Live.start`` for this run."""
+        p = journey.params
+
+        def present(*keys: str) -> dict[str, str]:
+            return {key: p[key] for key in keys if p.get(key) is not None}
+
+        card = json.dumps(
+            {
+                "number": p.get("card_number"),
+                "exp_month": p.get("card_exp_month"),
+                "exp_year": p.get("card_exp_year"),
+                "security_code": p.get("card_security_code"),
+            }
+        ).encode()
+        lib = self.lib
+        if journey.kind == "direct_otp":
+            params = {
+                "order_id": p["order_id"].replace("#", tag),
+                "new_order": {"amount": p["amount"], **present("currency", "customer_id")},
+                **present("card_bin"),
+            }
+            return lib.agentic_session_start_direct_otp, params, card
+        if journey.kind == "enrollment":
+            keys = (
+                "customer_id country_code user_agent ip_address device_model device_brand "
+                "device_manufacturer amount currency page_origin"
+            )
+            params = {key: p[key] for key in keys.split()} | present("reference_id")
+            return lib.agentic_session_start_enrollment, params, card
+        if journey.kind == "visa_passkey":
+            keys = "amount currency merchant_name merchant_url buyer_language email page_origin"
+            params = {key: p[key] for key in keys.split()} | present("reference_id")
+            params["token_id"] = p["token_id"].replace("#", tag)
+            return lib.agentic_session_start_visa_passkey, params, None
+        if journey.kind == "purchase":
+            params = {key: p[key] for key in ("customer_id", "amount", "currency", "page_origin")}
+            params |= present("instruction_limit", "reference_id")
+            params["v_provisioned_token_id"] = self.enrolled
+            params["instruction_expires_at_ms"] = int(p["instruction_expires_at_ms"])
+            params["order_id"] = p["order_id"].replace("#", tag)
+            return lib.agentic_session_start_purchase, params, None
+        raise SystemExit(f"unknown journey kind {journey.kind}")
+
+    def run(self, name: str):
+        """One run: (steps, ns without the page's admin calls, None)."""
+        ctypes, lib = self.ctypes, self.lib
+        dumps, loads, take = json.dumps, json.loads, self.take
+        clock = time.perf_counter_ns
+        journey = self.journeys[name]
+        self.runs += 1
+        tag = f"c{os.getpid() % 100_000:05d}{self.runs:07d}"
+        url = self.url
+        started = clock()
+        admin = otps = 0
+        session = ctypes.c_void_p()
+        start, params, card = self.start_json(journey, tag)
+        params = dumps(params).encode()
+        if card is None:
+            self.check(start(self.c_client, params, ctypes.byref(session)), "start")
+        else:
+            self.check(start(self.c_client, params, card, ctypes.byref(session)), "start")
+        out = ctypes.c_void_p()
+        steps = 0
+        try:
+            while True:
+                self.check(lib.agentic_session_advance(session, ctypes.byref(out)), "advance")
+                step = loads(take(out))
+                steps += 1
+                if step["type"] == "done":
+                    return steps, clock() - started - admin, None
+                if step["type"] != "prompt":
+                    raise SystemExit(f"{name}: {step['type']}")
+                prompt = step["prompt"]
+                kind = prompt["type"]
+                if kind in ("provide_visa_session", "passkey_ceremony"):
+                    if prompt.get("message_type") is None:
+                        answer = {"type": "visa_message", "json": LIVE_READY, "origin": url}
+                    else:
+                        page = lib.agentic_session_page_message(session, ctypes.byref(out))
+                        self.check(page, "page_message")
+                        message = take(out).decode()
+                        route = "ceremony" if kind == "passkey_ceremony" else "session"
+                        paused = clock()
+                        reply = self.page(route, message)
+                        admin += clock() - paused
+                        answer = {"type": "visa_message", "json": reply, "origin": url}
+                elif kind == "choose_step_up":
+                    chosen = next(m for m in prompt["methods"] if m["method"] == "OTPSMS")
+                    answer = {"type": "choose_step_up", "identifier": chosen["identifier"]}
+                elif kind == "enter_otp":
+                    otps += 1
+                    wrong = journey.kind == "direct_otp" and otps == 1
+                    answer = {"type": "otp", "otp": WRONG_OTP if wrong else RIGHT_OTP}
+                else:
+                    raise SystemExit(f"{name}: unexpected prompt {kind}")
+                self.check(lib.agentic_session_submit(session, dumps(answer).encode()), "submit")
+        finally:
+            lib.agentic_session_free(session)
+
+
 def crossings(agentic, live: Live, names: list[str]) -> list[str]:
     """Counts the calls into the library (untimed, one run per journey): every ctypes call the
     generated module makes goes through its ``_uniffi_rust_call_with_error``: the calls
@@ -453,7 +633,10 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
     <batch>``: the paired difference per step of each round (all journeys) and its spread, and
     ``livedirect <p25> <median> <p75>``: the same for the time outside the SDK per step;
     ``livebare <p25> <median> <p75>``: the bare call, timed in batches of ``BARE_BATCH`` after
-    each round's journeys; and the ``crossings`` lines (see ``crossings``)."""
+    each round's journeys; the ``crossings`` lines (see ``crossings``); and, informational,
+    the same drive through the C ABI (``LiveCAbi``, after each round's uniffi batch): ``livec
+    <journey> <steps> <median ns> <median ns outside the SDK>`` and ``livecbare <median ns>`` of
+    a bare ``ctypes`` call (``agentic_version()``)."""
     import subprocess  # noqa: PLC0415
 
     child = subprocess.Popen(
@@ -471,6 +654,7 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
     live = Live(agentic, settings, journeys)
     _, _, outcome = live.run("enrollment")
     live.enrolled = outcome.v_provisioned_token_id
+    over_c = LiveCAbi(agentic, settings, journeys, live.enrolled)
 
     def rust(name: str, count: int) -> tuple[int, int]:
         child.stdin.write(f"run {name} {count}\n")
@@ -487,11 +671,17 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
         for name in names:
             rust(name, batch)
             live.batch(name, batch)
+            over_c.batch(name, batch)
     host: dict[str, list[float]] = {name: [] for name in names}
     reference: dict[str, list[float]] = {name: [] for name in names}
     paired: dict[str, list[float]] = {name: [] for name in names}
     inside: dict[str, list[float]] = {name: [] for name in names}
     outside: dict[str, list[float]] = {name: [] for name in names}
+    # The C ABI drive, informational: (host ns, ns inside the SDK) per journey.
+    c_host: dict[str, list[float]] = {name: [] for name in names}
+    c_outside: dict[str, list[float]] = {name: [] for name in names}
+    c_bare: list[float] = []
+    c_version = over_c.lib.agentic_version
     steps: dict[str, int] = {}
     per_step: list[float] = []
     direct_per_step: list[float] = []
@@ -519,6 +709,12 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
             inside[name].append(h_inside / batch)
             outside[name].append((h_ns - h_inside) / batch)
             difference += (h_ns - r_ns) / batch
+            # After the budgeted pair, so that it runs as it did without this drive.
+            c_steps, c_ns, c_inside = over_c.batch(name, batch)
+            if c_steps != h_steps:
+                raise SystemExit(f"{name}: {c_steps} steps through the C ABI, {h_steps} in uniffi")
+            c_host[name].append(c_ns / batch)
+            c_outside[name].append((c_ns - c_inside) / batch)
             direct += (h_ns - h_inside) / batch
             total_steps += h_steps // batch
         per_step.append(difference / total_steps)
@@ -529,6 +725,11 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
         for _ in range(BARE_BATCH):
             version()
         bare.append((clock() - began) / BARE_BATCH)
+        began = clock()
+        for _ in range(BARE_BATCH):
+            c_version()
+        c_bare.append((clock() - began) / BARE_BATCH)
+    over_c.close()
     child.stdin.close()
     child.wait(timeout=30)
     out = []
@@ -545,6 +746,11 @@ def live_bench(agentic, reference: str, url: str, quick: bool) -> list[str]:
     out.append(f"livedirect {p25:.1f} {p50:.1f} {p75:.1f}")
     p25, p50, p75 = quartiles(bare)
     out.append(f"livebare {p25:.1f} {p50:.1f} {p75:.1f}")
+    for name in names:
+        h = quartiles(c_host[name])[1]
+        o = quartiles(c_outside[name])[1]
+        out.append(f"livec {name} {steps[name]} {h:.0f} {o:.0f}")
+    out.append(f"livecbare {quartiles(c_bare)[1]:.1f}")
     return out + counted
 
 

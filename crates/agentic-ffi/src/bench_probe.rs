@@ -5,7 +5,8 @@
 //! crossings, lifting the result, releasing handles) apart from what the SDK does inside it: the
 //! same Rust work runs slower inside a Python or JVM process than in the Rust reference, and
 //! that difference is not a cost of the FFI. [`guard`](crate::panic::guard) wraps every exported
-//! call that runs journey work; the outermost one on a thread adds its wall time here.
+//! call that runs journey work, and the C ABI's `journey_work` the journey work of its entry
+//! points (not their JSON); the outermost one on a thread adds its wall time here.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -81,11 +81,24 @@ struct Report {
     live_bare: Option<[f64; 3]>,
     /// The bare call timed once, after the replay journeys: the replay figures' denominator.
     bare_ns: f64,
+    /// Built-in transport through the C ABI (Python only, informational): per journey.
+    live_c: BTreeMap<String, CAbiJourney>,
+    /// A bare `ctypes` call to the C ABI (`agentic_version()`), timed with the uniffi one.
+    live_c_bare: Option<f64>,
     /// Single operations timed alone (`op <name> <ns> <outside ns>`), in the order printed.
     ops: Vec<Op>,
     /// Calls into the library per journey run and for the bare call (`crossings <name> <n>`;
     /// Python only, where every call goes through one function of the generated module).
     crossings: BTreeMap<String, u32>,
+}
+
+/// One journey driven through the C ABI: its steps, the host's ns per journey and the part of
+/// them outside the SDK's journey work.
+#[derive(Debug, Clone, Copy)]
+struct CAbiJourney {
+    steps: u32,
+    host: f64,
+    outside: f64,
 }
 
 /// One operation timed alone: ns per call, and the part of it outside the SDK's exported calls.
@@ -100,9 +113,7 @@ impl Report {
     fn op(&self, name: &str) -> Option<&Op> {
         self.ops.iter().find(|op| op.name == name)
     }
-}
 
-impl Report {
     /// Reads `journey <name> <steps> <responses> <ns>` and `bare <ns>` lines; other lines
     /// (Maven, warnings) are ignored.
     fn parse(who: &str, text: &str) -> Result<Self, String> {
@@ -118,6 +129,8 @@ impl Report {
                 "livestep ",
                 "livedirect ",
                 "livebare ",
+                "livec ",
+                "livecbare ",
                 "crossings ",
             ]
             .iter()
@@ -157,6 +170,23 @@ impl Report {
                         (|| Some([p25.parse().ok()?, p50.parse().ok()?, p75.parse().ok()?]))()
                             .ok_or_else(|| format!("{who}: bad line {line:?}"))?;
                     report.live_direct = Some(direct);
+                }
+                ["livec", name, steps, host_ns, outside] => {
+                    let journey = (|| {
+                        Some(CAbiJourney {
+                            steps: steps.parse().ok()?,
+                            host: host_ns.parse().ok()?,
+                            outside: outside.parse().ok()?,
+                        })
+                    })()
+                    .ok_or_else(|| format!("{who}: bad line {line:?}"))?;
+                    report.live_c.insert((*name).to_owned(), journey);
+                }
+                ["livecbare", ns] => {
+                    let ns = ns
+                        .parse()
+                        .map_err(|_| format!("{who}: bad line {line:?}"))?;
+                    report.live_c_bare = Some(ns);
                 }
                 ["livebare", p25, p50, p75] => {
                     let bare =
@@ -619,7 +649,8 @@ pub fn run(mode: Mode) -> Result<Section, String> {
             pass: ratio <= BUDGET,
         });
     }
-    built_in_finding(&kotlin, &python, &mut markdown);
+    let over_c = c_abi_paragraph(&python, &mut markdown);
+    built_in_finding(&kotlin, &python, over_c, &mut markdown);
     let _ = writeln!(
         markdown,
         "Commands (what `cargo xtask bench{}` runs, `B` = `$CARGO_TARGET_DIR/ffi-bench`, `R` = \
@@ -821,22 +852,70 @@ fn live_table(language: &str, host: &Report, out: &mut String) -> Result<(f64, f
     Ok((per_step, bare, ratio))
 }
 
+/// The same drive through the C ABI from Python (informational), and its ratio to the uniffi
+/// bare call of the same rounds, if Python printed it.
+fn c_abi_paragraph(python: &Report, out: &mut String) -> Option<f64> {
+    let uniffi_bare = python.live_bare?[1];
+    let ctypes_bare = python.live_c_bare?;
+    let (mut outside, mut steps) = (0.0, 0);
+    let mut per_journey = Vec::new();
+    for (name, journey) in &python.live_c {
+        per_journey.push(format!(
+            "{name} {:.1} µs per journey, {:.0} ns outside the SDK per step",
+            journey.host / 1e3,
+            journey.outside / f64::from(journey.steps.max(1)),
+        ));
+        outside += journey.outside;
+        steps += journey.steps;
+    }
+    if steps == 0 {
+        return None;
+    }
+    let per_step = outside / f64::from(steps);
+    let ratio = per_step / uniffi_bare;
+    let _ = writeln!(
+        out,
+        "**Python over the C ABI (informational, no budget).** The same drive through the C ABI \
+         (`LiveCAbi` in `{PYTHON_BENCH}`: `ctypes` and `json`; the parameters, card, answers and \
+         steps as JSON text; `agentic_session_submit` then `agentic_session_advance` per answer, \
+         `agentic_session_page_message` where a prompt has a message to post), in the same \
+         rounds right after each uniffi batch, the time inside the SDK's journey work left out \
+         the same way (the C ABI's JSON is not: it is the binding's work): {}. All journeys: \
+         **{per_step:.0} ns per step, {ratio:.1}× the uniffi bare call** ({uniffi_bare:.0} ns), \
+         {:.0}× a bare `ctypes` call (`agentic_version()`, {ctypes_bare:.0} ns).\n",
+        per_journey.join("; "),
+        per_step / ctypes_bare,
+    );
+    Some(ratio)
+}
+
 /// Why the built-in transport figure is where it is, from this run's single operations (timed
 /// in the replay run of the same process, see "Where the time goes"): the cheapest step, the
 /// starts, and the floor they set under the budgeted figure whatever the steps do.
-fn built_in_finding(kotlin: &Report, python: &Report, out: &mut String) {
+fn built_in_finding(kotlin: &Report, python: &Report, over_c: Option<f64>, out: &mut String) {
     let (Some(k), Some(p)) = (Floor::of(kotlin), Floor::of(python)) else {
         return;
     };
-    let verdict = |floor: &Floor, language: &str| {
+    let verdict = |floor: &Floor, language: &str, over_c: Option<f64>| {
         if floor.ratio > BUDGET {
+            let c_abi = over_c.map_or_else(String::new, |ratio| {
+                if ratio > BUDGET {
+                    format!(
+                        "; a binding over the C ABI as it stands would not meet it either \
+                         ({ratio:.1}× above)"
+                    )
+                } else {
+                    format!("; a binding over the C ABI would ({ratio:.1}× above)")
+                }
+            });
             format!(
                 "in {language} that floor is already over the budget: no change to the SDK's \
                  work behind the generated bindings can meet it, only starts that lower far \
                  fewer values in {language} code — for example the parameters as JSON text, as \
                  the C ABI takes them — and since one uniffi API serves every language, that \
                  means either untyped starts for Kotlin and Swift too or a {language} binding \
-                 other than uniffi's generated one (DESIGN.md §7): a decision, not a tuning"
+                 other than uniffi's generated one (DESIGN.md §7): a decision, not a tuning\
+                 {c_abi}"
             )
         } else {
             format!(
@@ -864,8 +943,8 @@ fn built_in_finding(kotlin: &Report, python: &Report, out: &mut String) {
         k.steps,
         k.ratio,
         p.ratio,
-        verdict(&k, "Kotlin"),
-        verdict(&p, "Python"),
+        verdict(&k, "Kotlin", None),
+        verdict(&p, "Python", over_c),
     );
 }
 

@@ -180,6 +180,16 @@ pub fn entry(function: &'static str, body: impl FnOnce() -> Result<(), CError>) 
     status
 }
 
+/// Runs an entry point's journey work (a start, an advance, an answer) without the JSON around
+/// it. Bench builds (`bench-probe`) count its time as inside the SDK, as `panic::guard` does for
+/// the uniffi API, so that the C ABI's own cost is measured as the bindings' is.
+#[inline(always)]
+pub fn journey_work<T>(work: impl FnOnce() -> T) -> T {
+    #[cfg(feature = "bench-probe")]
+    let _timer = crate::bench_probe::Timer::start();
+    work()
+}
+
 /// As [`entry`], but leaves the last error alone (for `agentic_last_error` itself).
 pub fn quiet_entry(body: impl FnOnce() -> Result<(), CError>) -> agentic_status {
     crate::panic::install_panic_hook();

@@ -61,7 +61,7 @@ mod secrets;
 #[cfg(test)]
 mod tests;
 
-use boundary::{CError, Out, entry, optional_str, parse_json, required_str};
+use boundary::{CError, Out, entry, journey_work, optional_str, parse_json, required_str};
 
 /// The result of every fallible function. `AGENTIC_OK` is 0; the numbers never change
 /// meaning. [`agentic_status_name`] names them; [`agentic_last_error`] gives the details.
@@ -365,7 +365,7 @@ pub unsafe extern "C" fn agentic_session_start_enrollment(
         let backend = handles::client(client)?;
         let params = parse_json(params, "params_json", boundary::DataError::Input)?;
         let card = secrets::card(card)?;
-        let session = start::enrollment(&backend, params, card)?;
+        let session = journey_work(|| start::enrollment(&backend, params, card))?;
         out.set(handles::insert_session(session)?);
         Ok(())
     })
@@ -399,7 +399,7 @@ pub unsafe extern "C" fn agentic_session_start_purchase(
         };
         let backend = handles::client(client)?;
         let params = parse_json(params, "params_json", boundary::DataError::Input)?;
-        let session = start::purchase(&backend, params)?;
+        let session = journey_work(|| start::purchase(&backend, params))?;
         out.set(handles::insert_session(session)?);
         Ok(())
     })
@@ -436,7 +436,7 @@ pub unsafe extern "C" fn agentic_session_start_direct_otp(
         let backend = handles::client(client)?;
         let params = parse_json(params, "params_json", boundary::DataError::Input)?;
         let card = secrets::card(card)?;
-        let session = start::direct_otp(&backend, params, card)?;
+        let session = journey_work(|| start::direct_otp(&backend, params, card))?;
         out.set(handles::insert_session(session)?);
         Ok(())
     })
@@ -469,7 +469,7 @@ pub unsafe extern "C" fn agentic_session_start_visa_passkey(
         };
         let backend = handles::client(client)?;
         let params = parse_json(params, "params_json", boundary::DataError::Input)?;
-        let session = start::visa_passkey(&backend, params)?;
+        let session = journey_work(|| start::visa_passkey(&backend, params))?;
         out.set(handles::insert_session(session)?);
         Ok(())
     })
@@ -556,7 +556,7 @@ pub unsafe extern "C" fn agentic_session_advance(
         // SAFETY: as documented in # Safety.
         let out = unsafe { Out::new(step_json_out, "step_json_out") }?;
         let session = handles::session(session)?;
-        let step = session.advance()?;
+        let step = journey_work(|| session.advance())?;
         let mut view = json::step(&step);
         if let Some(object) = view.as_object_mut() {
             object.insert("journey".to_owned(), session.kind().as_str().into());
@@ -651,7 +651,7 @@ pub unsafe extern "C" fn agentic_session_submit(
         let session = handles::session(session)?;
         boundary::check_syntax(text, "input_json")?;
         let input = json::input_from_json(text)?;
-        Ok(session.submit(input)?)
+        Ok(journey_work(|| session.submit(input))?)
     })
 }
 
