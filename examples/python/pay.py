@@ -32,7 +32,10 @@ def main(base_url: str) -> int:
     )
     expiry_year = f"{(time.gmtime().tm_year + 4) % 100:02d}"
     # The sandbox's magic card for a native OTP challenge; 456789 is its right OTP.
-    session = client.start_direct_otp(params, "4242424242424242", "12", expiry_year, "123")
+    card = agentic.CardDetails(
+        number="4242424242424242", exp_month="12", exp_year=expiry_year, security_code="123"
+    )
+    session = client.start_direct_otp(params, card)
     # advance() and every answer block while the SDK talks to Juspay; each returns the next step.
     step = session.advance()
     while True:

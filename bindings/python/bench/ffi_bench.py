@@ -117,7 +117,7 @@ def setup(agentic, recording: str):
     def starter(journey: Journey):
         """The journey's start call, its records built once (as an app holds its params)."""
         p = journey.params
-        card = (
+        card = agentic.CardDetails(
             p.get("card_number"),
             p.get("card_exp_month"),
             p.get("card_exp_year"),
@@ -133,7 +133,7 @@ def setup(agentic, recording: str):
                 ),
                 card_bin=p.get("card_bin"),
             )
-            return lambda: client.start_direct_otp(params, *card)
+            return lambda: client.start_direct_otp(params, card)
         if journey.kind == "enrollment":
             params = agentic.EnrollmentParams(
                 customer_id=p["customer_id"],
@@ -148,7 +148,7 @@ def setup(agentic, recording: str):
                 page_origin=p["page_origin"],
                 reference_id=p.get("reference_id"),
             )
-            return lambda: client.start_enrollment(params, *card)
+            return lambda: client.start_enrollment(params, card)
         if journey.kind == "visa_passkey":
             params = agentic.VisaPasskeyParams(
                 token_id=p["token_id"],
@@ -293,7 +293,7 @@ class Live:
         """The journey's start call, its records built for this run (a new order or token)."""
         agentic = self.agentic
         p = journey.params
-        card = (
+        card = agentic.CardDetails(
             p.get("card_number"),
             p.get("card_exp_month"),
             p.get("card_exp_year"),
@@ -310,7 +310,7 @@ class Live:
                 ),
                 card_bin=p.get("card_bin"),
             )
-            return client.start_direct_otp(params, *card)
+            return client.start_direct_otp(params, card)
         if journey.kind == "enrollment":
             params = agentic.EnrollmentParams(
                 customer_id=p["customer_id"],
@@ -325,7 +325,7 @@ class Live:
                 page_origin=p["page_origin"],
                 reference_id=p.get("reference_id"),
             )
-            return client.start_enrollment(params, *card)
+            return client.start_enrollment(params, card)
         if journey.kind == "visa_passkey":
             params = agentic.VisaPasskeyParams(
                 token_id=p["token_id"].replace("#", tag),

@@ -97,13 +97,16 @@ def expiry_year() -> str:
 
 
 def start_payment(client, card: str = CARD_CHALLENGED, **params) -> agentic.JourneySession:
-    return client.start_direct_otp(direct_otp_params(**params), card, "12", expiry_year(), CVV)
+    return client.start_direct_otp(
+        direct_otp_params(**params), agentic.CardDetails(card, "12", expiry_year(), CVV)
+    )
 
 
 def enroll(sandbox, page: Page, leaks: Leaks, customer: str = "customer_1") -> str:
     client = sandbox.client()
     session = client.start_enrollment(
-        enrollment_params(sandbox, customer), CARD_CHALLENGED, "12", expiry_year(), CVV
+        enrollment_params(sandbox, customer),
+        agentic.CardDetails(CARD_CHALLENGED, "12", expiry_year(), CVV),
     )
     assert session.kind() == agentic.JourneyKind.ENROLLMENT
     step, prompts = drive(session, page, leaks, otps=[WRONG_OTP, RIGHT_OTP])
@@ -136,7 +139,8 @@ def test_enrollment_with_step_up_otp_registers_the_passkey(sandbox, page, leaks)
 
 def test_enter_otp_reports_the_wrong_code_and_the_resends(sandbox, page, leaks):
     session = sandbox.client().start_enrollment(
-        enrollment_params(sandbox, "customer_otp"), CARD_CHALLENGED, "12", expiry_year(), CVV
+        enrollment_params(sandbox, "customer_otp"),
+        agentic.CardDetails(CARD_CHALLENGED, "12", expiry_year(), CVV),
     )
     step, _ = drive(session, page, leaks, stop_at="enter_otp")
     first = step.prompt
@@ -257,8 +261,25 @@ def test_a_wrong_api_key_is_a_provider_error_with_unauthorized(sandbox, page, le
     [
         (lambda c, s: start_payment(c, card="4242424242424241"), "card_number"),
         (
-            lambda c, s: c.start_direct_otp(direct_otp_params(), CARD_CHALLENGED, "13", "30", CVV),
+            lambda c, s: c.start_direct_otp(
+                direct_otp_params(), agentic.CardDetails(CARD_CHALLENGED, "13", "30", CVV)
+            ),
             "card_exp_month",
+        ),
+        (
+            # The card crosses as its fields joined by NUL: a field holding one cannot be read.
+            lambda c, s: c.start_direct_otp(
+                direct_otp_params(), agentic.CardDetails(CARD_CHALLENGED, "12\0", "30", CVV)
+            ),
+            "card",
+        ),
+        (
+            lambda c, s: c.resume_direct_otp(
+                "{}",
+                card=agentic.CardDetails(CARD_CHALLENGED, "12", "30", CVV),
+                card_token="ctkn_1",
+            ),
+            "card",
         ),
         (lambda c, s: start_payment(c, amount="1.234"), "amount"),
         (lambda c, s: start_payment(c, card_bin="42"), "card_bin"),
@@ -267,20 +288,14 @@ def test_a_wrong_api_key_is_a_provider_error_with_unauthorized(sandbox, page, le
                 agentic.EnrollmentParams(
                     **{**vars(enrollment_params(s)), "page_origin": "http://evil.example"}
                 ),
-                CARD_CHALLENGED,
-                "12",
-                expiry_year(),
-                CVV,
+                agentic.CardDetails(CARD_CHALLENGED, "12", expiry_year(), CVV),
             ),
             "page_origin",
         ),
         (
             lambda c, s: c.start_enrollment(
                 agentic.EnrollmentParams(**{**vars(enrollment_params(s)), "amount": "-1"}),
-                CARD_CHALLENGED,
-                "12",
-                expiry_year(),
-                CVV,
+                agentic.CardDetails(CARD_CHALLENGED, "12", expiry_year(), CVV),
             ),
             "amount.total",
         ),
@@ -299,6 +314,13 @@ def test_bad_input_is_refused_naming_the_field(sandbox, leaks, start, field):
     leaks.see(raised.value)
     assert raised.value.field == field
     assert raised.value.problem
+
+
+def test_the_card_shows_no_field():
+    card = agentic.CardDetails(CARD_CHALLENGED, "12", "30", CVV, name_on_card="Ada Lovelace")
+    assert repr(card) == str(card) == "CardDetails(…)"
+    assert card == agentic.CardDetails(CARD_CHALLENGED, "12", "30", CVV, "Ada Lovelace")
+    assert card != agentic.CardDetails(CARD_CHALLENGED, "12", "30", CVV)
 
 
 def test_a_bad_otp_is_invalid_input_and_an_input_out_of_turn_is_invalid_state(

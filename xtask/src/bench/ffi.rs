@@ -368,7 +368,7 @@ fn python_bindings(built: &Built) -> Result<PathBuf, String> {
     let root = built.bench.join("python");
     let package = root.join("agentic");
     generate(built, "python", &package)?;
-    for module in ["__init__.py", "page_message.py"] {
+    for module in ["__init__.py", "card_details.py", "page_message.py"] {
         copy(
             &repo_root().join("bindings/python/agentic").join(module),
             &package.join(module),

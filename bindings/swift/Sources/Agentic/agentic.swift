@@ -614,13 +614,15 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 public protocol AgenticClientProtocol: AnyObject, Sendable {
     
     /**
-     * Continues a Direct OTP payment from its checkpoint: the card (details, or a saved
-     * card's token) until the payment was started, the OTP of a submission in flight.
+     * Continues a Direct OTP payment from its checkpoint: the card (the details, or a saved
+     * card's token with its CVV when it needs one) until the payment was started, the OTP of
+     * a submission in flight.
      *
      * # Errors
-     * `CannotResume`; `InvalidInput` for a malformed secret.
+     * `CannotResume`; `InvalidInput` for a malformed secret, or for `card` when both the
+     * details and a token are given.
      */
-    func resumeDirectOtp(checkpoint: String, otp: String?, cardNumber: String?, cardExpMonth: String?, cardExpYear: String?, cardSecurityCode: String?, cardToken: String?) throws  -> JourneySession
+    func resumeDirectOtp(checkpoint: String, otp: String?, card: CardDetails?, cardToken: String?, cardSecurityCode: String?) throws  -> JourneySession
     
     /**
      * Continues an enrollment from its checkpoint. Give the secrets its stage needs (the
@@ -631,7 +633,7 @@ public protocol AgenticClientProtocol: AnyObject, Sendable {
      * # Errors
      * `CannotResume`; `InvalidInput` for a malformed secret.
      */
-    func resumeEnrollment(checkpoint: String, secureToken: String?, visaPayload: String?, otp: String?, cardToken: String?, cardNumber: String?, cardExpMonth: String?, cardExpYear: String?, cardSecurityCode: String?, nameOnCard: String?) throws  -> JourneySession
+    func resumeEnrollment(checkpoint: String, secureToken: String?, visaPayload: String?, otp: String?, cardToken: String?, card: CardDetails?) throws  -> JourneySession
     
     /**
      * Continues a purchase from its checkpoint: the `secureToken` while provisioning, the
@@ -654,13 +656,13 @@ public protocol AgenticClientProtocol: AnyObject, Sendable {
     func resumeVisaPasskey(checkpoint: String, secureToken: String?, visaPayload: String?, otp: String?, issuerAuthCode: String?, assurance: PasskeyAssurance?) throws  -> JourneySession
     
     /**
-     * Starts a Direct OTP payment with card details.
+     * Starts a Direct OTP payment with the card the user typed.
      *
      * # Errors
      * `InvalidInput` naming the field; `Configuration` when Juspay or its routing id is not
      * configured.
      */
-    func startDirectOtp(params: DirectOtpParams, cardNumber: String, cardExpMonth: String, cardExpYear: String, cardSecurityCode: String) throws  -> JourneySession
+    func startDirectOtp(params: DirectOtpParams, card: CardDetails) throws  -> JourneySession
     
     /**
      * Starts a Direct OTP payment with a saved card's Juspay token (and its CVV when the token
@@ -672,13 +674,13 @@ public protocol AgenticClientProtocol: AnyObject, Sendable {
     func startDirectOtpWithSavedCard(params: DirectOtpParams, cardToken: String, cardSecurityCode: String?) throws  -> JourneySession
     
     /**
-     * Starts a card enrollment with card details (tokenized first).
+     * Starts a card enrollment with the card the user typed (tokenized first).
      *
      * # Errors
      * `InvalidInput` naming the field (`card_number`, `customerId`, `page_origin` …);
      * `Configuration` when Juspay is not configured.
      */
-    func startEnrollment(params: EnrollmentParams, cardNumber: String, cardExpMonth: String, cardExpYear: String, cardSecurityCode: String, nameOnCard: String?) throws  -> JourneySession
+    func startEnrollment(params: EnrollmentParams, card: CardDetails) throws  -> JourneySession
     
     /**
      * Starts a card enrollment with a Juspay card token (`ctkn_…`) the app already has.
@@ -785,24 +787,24 @@ public convenience init(settings: ClientSettings, juspayApiKey: String? = nil, j
 
     
     /**
-     * Continues a Direct OTP payment from its checkpoint: the card (details, or a saved
-     * card's token) until the payment was started, the OTP of a submission in flight.
+     * Continues a Direct OTP payment from its checkpoint: the card (the details, or a saved
+     * card's token with its CVV when it needs one) until the payment was started, the OTP of
+     * a submission in flight.
      *
      * # Errors
-     * `CannotResume`; `InvalidInput` for a malformed secret.
+     * `CannotResume`; `InvalidInput` for a malformed secret, or for `card` when both the
+     * details and a token are given.
      */
-open func resumeDirectOtp(checkpoint: String, otp: String? = nil, cardNumber: String? = nil, cardExpMonth: String? = nil, cardExpYear: String? = nil, cardSecurityCode: String? = nil, cardToken: String? = nil)throws  -> JourneySession  {
+open func resumeDirectOtp(checkpoint: String, otp: String? = nil, card: CardDetails? = nil, cardToken: String? = nil, cardSecurityCode: String? = nil)throws  -> JourneySession  {
     return try  FfiConverterTypeJourneySession_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_agenticclient_resume_direct_otp(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(checkpoint),
         FfiConverterOptionString.lower(otp),
-        FfiConverterOptionString.lower(cardNumber),
-        FfiConverterOptionString.lower(cardExpMonth),
-        FfiConverterOptionString.lower(cardExpYear),
-        FfiConverterOptionString.lower(cardSecurityCode),
-        FfiConverterOptionString.lower(cardToken),uniffiCallStatus
+        FfiConverterOptionTypeCardDetails.lower(card),
+        FfiConverterOptionString.lower(cardToken),
+        FfiConverterOptionString.lower(cardSecurityCode),uniffiCallStatus
     )
 })
 }
@@ -816,7 +818,7 @@ open func resumeDirectOtp(checkpoint: String, otp: String? = nil, cardNumber: St
      * # Errors
      * `CannotResume`; `InvalidInput` for a malformed secret.
      */
-open func resumeEnrollment(checkpoint: String, secureToken: String? = nil, visaPayload: String? = nil, otp: String? = nil, cardToken: String? = nil, cardNumber: String? = nil, cardExpMonth: String? = nil, cardExpYear: String? = nil, cardSecurityCode: String? = nil, nameOnCard: String? = nil)throws  -> JourneySession  {
+open func resumeEnrollment(checkpoint: String, secureToken: String? = nil, visaPayload: String? = nil, otp: String? = nil, cardToken: String? = nil, card: CardDetails? = nil)throws  -> JourneySession  {
     return try  FfiConverterTypeJourneySession_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_agenticclient_resume_enrollment(
@@ -826,11 +828,7 @@ open func resumeEnrollment(checkpoint: String, secureToken: String? = nil, visaP
         FfiConverterOptionString.lower(visaPayload),
         FfiConverterOptionString.lower(otp),
         FfiConverterOptionString.lower(cardToken),
-        FfiConverterOptionString.lower(cardNumber),
-        FfiConverterOptionString.lower(cardExpMonth),
-        FfiConverterOptionString.lower(cardExpYear),
-        FfiConverterOptionString.lower(cardSecurityCode),
-        FfiConverterOptionString.lower(nameOnCard),uniffiCallStatus
+        FfiConverterOptionTypeCardDetails.lower(card),uniffiCallStatus
     )
 })
 }
@@ -881,22 +879,19 @@ open func resumeVisaPasskey(checkpoint: String, secureToken: String? = nil, visa
 }
     
     /**
-     * Starts a Direct OTP payment with card details.
+     * Starts a Direct OTP payment with the card the user typed.
      *
      * # Errors
      * `InvalidInput` naming the field; `Configuration` when Juspay or its routing id is not
      * configured.
      */
-open func startDirectOtp(params: DirectOtpParams, cardNumber: String, cardExpMonth: String, cardExpYear: String, cardSecurityCode: String)throws  -> JourneySession  {
+open func startDirectOtp(params: DirectOtpParams, card: CardDetails)throws  -> JourneySession  {
     return try  FfiConverterTypeJourneySession_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_agenticclient_start_direct_otp(
             self.uniffiCloneHandle(),
         FfiConverterTypeDirectOtpParams_lower(params),
-        FfiConverterString.lower(cardNumber),
-        FfiConverterString.lower(cardExpMonth),
-        FfiConverterString.lower(cardExpYear),
-        FfiConverterString.lower(cardSecurityCode),uniffiCallStatus
+        FfiConverterTypeCardDetails_lower(card),uniffiCallStatus
     )
 })
 }
@@ -921,23 +916,19 @@ open func startDirectOtpWithSavedCard(params: DirectOtpParams, cardToken: String
 }
     
     /**
-     * Starts a card enrollment with card details (tokenized first).
+     * Starts a card enrollment with the card the user typed (tokenized first).
      *
      * # Errors
      * `InvalidInput` naming the field (`card_number`, `customerId`, `page_origin` …);
      * `Configuration` when Juspay is not configured.
      */
-open func startEnrollment(params: EnrollmentParams, cardNumber: String, cardExpMonth: String, cardExpYear: String, cardSecurityCode: String, nameOnCard: String? = nil)throws  -> JourneySession  {
+open func startEnrollment(params: EnrollmentParams, card: CardDetails)throws  -> JourneySession  {
     return try  FfiConverterTypeJourneySession_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_agenticclient_start_enrollment(
             self.uniffiCloneHandle(),
         FfiConverterTypeEnrollmentParams_lower(params),
-        FfiConverterString.lower(cardNumber),
-        FfiConverterString.lower(cardExpMonth),
-        FfiConverterString.lower(cardExpYear),
-        FfiConverterString.lower(cardSecurityCode),
-        FfiConverterOptionString.lower(nameOnCard),uniffiCallStatus
+        FfiConverterTypeCardDetails_lower(card),uniffiCallStatus
     )
 })
 }
@@ -6028,6 +6019,30 @@ fileprivate struct FfiConverterOptionTypePlatformType: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeCardDetails: FfiConverterRustBuffer {
+    typealias SwiftType = CardDetails?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCardDetails.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCardDetails.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypePageMessage: FfiConverterRustBuffer {
     typealias SwiftType = PageMessage?
 
@@ -6099,6 +6114,52 @@ fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
         return dict
     }
 }
+
+
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCardDetails: FfiConverter {
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CardDetails {
+        let builtinValue = try FfiConverterString.read(from: &buf)
+        return CardDetails(fields: builtinValue)
+    }
+
+    public static func write(_ value: CardDetails, into buf: inout [UInt8]) {
+        let builtinValue = value.fields
+        return FfiConverterString.write(builtinValue, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> CardDetails {
+        let builtinValue = try FfiConverterString.lift(value)
+        return CardDetails(fields: builtinValue)
+    }
+
+    public static func lower(_ value: CardDetails) -> RustBuffer {
+        let builtinValue = value.fields
+        return FfiConverterString.lower(builtinValue)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCardDetails_lift(_ value: RustBuffer) throws -> CardDetails {
+    return try FfiConverterTypeCardDetails.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCardDetails_lower(_ value: CardDetails) -> RustBuffer {
+    return FfiConverterTypeCardDetails.lower(value)
+}
+
 
 
 
@@ -6191,10 +6252,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agentic_checksum_func_sdk_version() != 39574) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_agenticclient_resume_direct_otp() != 22428) {
+    if (uniffi_agentic_checksum_method_agenticclient_resume_direct_otp() != 8824) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_agenticclient_resume_enrollment() != 21738) {
+    if (uniffi_agentic_checksum_method_agenticclient_resume_enrollment() != 33216) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agentic_checksum_method_agenticclient_resume_purchase() != 56544) {
@@ -6203,13 +6264,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agentic_checksum_method_agenticclient_resume_visa_passkey() != 14162) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_agenticclient_start_direct_otp() != 25226) {
+    if (uniffi_agentic_checksum_method_agenticclient_start_direct_otp() != 60176) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agentic_checksum_method_agenticclient_start_direct_otp_with_saved_card() != 49077) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_agenticclient_start_enrollment() != 5149) {
+    if (uniffi_agentic_checksum_method_agenticclient_start_enrollment() != 49863) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agentic_checksum_method_agenticclient_start_enrollment_with_card_token() != 17532) {

@@ -276,12 +276,12 @@ uint64_t uniffi_agentic_fn_constructor_agenticclient_new(RustBuffer settings, Ru
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_AGENTICCLIENT_RESUME_DIRECT_OTP
 #define UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_AGENTICCLIENT_RESUME_DIRECT_OTP
-uint64_t uniffi_agentic_fn_method_agenticclient_resume_direct_otp(uint64_t ptr, RustBuffer checkpoint, RustBuffer otp, RustBuffer card_number, RustBuffer card_exp_month, RustBuffer card_exp_year, RustBuffer card_security_code, RustBuffer card_token, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_agentic_fn_method_agenticclient_resume_direct_otp(uint64_t ptr, RustBuffer checkpoint, RustBuffer otp, RustBuffer card, RustBuffer card_token, RustBuffer card_security_code, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_AGENTICCLIENT_RESUME_ENROLLMENT
 #define UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_AGENTICCLIENT_RESUME_ENROLLMENT
-uint64_t uniffi_agentic_fn_method_agenticclient_resume_enrollment(uint64_t ptr, RustBuffer checkpoint, RustBuffer secure_token, RustBuffer visa_payload, RustBuffer otp, RustBuffer card_token, RustBuffer card_number, RustBuffer card_exp_month, RustBuffer card_exp_year, RustBuffer card_security_code, RustBuffer name_on_card, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_agentic_fn_method_agenticclient_resume_enrollment(uint64_t ptr, RustBuffer checkpoint, RustBuffer secure_token, RustBuffer visa_payload, RustBuffer otp, RustBuffer card_token, RustBuffer card, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_AGENTICCLIENT_RESUME_PURCHASE
@@ -296,7 +296,7 @@ uint64_t uniffi_agentic_fn_method_agenticclient_resume_visa_passkey(uint64_t ptr
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_AGENTICCLIENT_START_DIRECT_OTP
 #define UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_AGENTICCLIENT_START_DIRECT_OTP
-uint64_t uniffi_agentic_fn_method_agenticclient_start_direct_otp(uint64_t ptr, RustBuffer params, RustBuffer card_number, RustBuffer card_exp_month, RustBuffer card_exp_year, RustBuffer card_security_code, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_agentic_fn_method_agenticclient_start_direct_otp(uint64_t ptr, RustBuffer params, RustBuffer card, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_AGENTICCLIENT_START_DIRECT_OTP_WITH_SAVED_CARD
@@ -306,7 +306,7 @@ uint64_t uniffi_agentic_fn_method_agenticclient_start_direct_otp_with_saved_card
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_AGENTICCLIENT_START_ENROLLMENT
 #define UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_AGENTICCLIENT_START_ENROLLMENT
-uint64_t uniffi_agentic_fn_method_agenticclient_start_enrollment(uint64_t ptr, RustBuffer params, RustBuffer card_number, RustBuffer card_exp_month, RustBuffer card_exp_year, RustBuffer card_security_code, RustBuffer name_on_card, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_agentic_fn_method_agenticclient_start_enrollment(uint64_t ptr, RustBuffer params, RustBuffer card, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_AGENTICCLIENT_START_ENROLLMENT_WITH_CARD_TOKEN

@@ -36,10 +36,10 @@ final class JourneyTests: XCTestCase {
         try counted(client, pilot) {
             let session = try client.client.startDirectOtp(
                 params: params,
-                cardNumber: Magic.cardNativeOtp,
-                cardExpMonth: Magic.expMonth,
-                cardExpYear: Magic.expYear,
-                cardSecurityCode: Magic.cvv
+                card: CardDetails(
+                    number: Magic.cardNativeOtp,
+                    expMonth: Magic.expMonth, expYear: Magic.expYear, securityCode: Magic.cvv
+                )
             )
             XCTAssertEqual(session.kind(), .directOtp)
             guard case let .paid(orderId, _, status) = try pilot.complete(session) else {
@@ -95,10 +95,10 @@ final class JourneyTests: XCTestCase {
         let client = try TestClient(sandbox, .urlSession)
         let session = try client.client.startDirectOtp(
             params: Journeys.directOtp(),
-            cardNumber: Magic.cardNativeOtp,
-            cardExpMonth: Magic.expMonth,
-            cardExpYear: Magic.expYear,
-            cardSecurityCode: Magic.cvv
+            card: CardDetails(
+                number: Magic.cardNativeOtp,
+                expMonth: Magic.expMonth, expYear: Magic.expYear, securityCode: Magic.cvv
+            )
         )
         guard case .prompt(.enterOtp) = try session.advance() else {
             return XCTFail("expected EnterOtp")
@@ -118,15 +118,28 @@ final class JourneyTests: XCTestCase {
         }
     }
 
+    func testTheCardShowsNoField() {
+        let card = CardDetails(
+            number: Magic.cardNativeOtp, expMonth: Magic.expMonth, expYear: Magic.expYear,
+            securityCode: Magic.cvv, nameOnCard: "Ada Lovelace"
+        )
+        for text in [String(describing: card), String(reflecting: card)] {
+            XCTAssertEqual(text, "CardDetails(…)")
+        }
+        var dumped = ""
+        dump(card, to: &dumped)
+        XCTAssertFalse(dumped.contains(Magic.cardNativeOtp) || dumped.contains("Ada"), dumped)
+    }
+
     func testInvalidInputNamesTheField() throws {
         let client = try TestClient(sandbox, .urlSession)
         XCTAssertThrowsError(
             try client.client.startDirectOtp(
                 params: Journeys.directOtp(),
-                cardNumber: "4242",
-                cardExpMonth: Magic.expMonth,
-                cardExpYear: Magic.expYear,
-                cardSecurityCode: Magic.cvv
+                card: CardDetails(
+                    number: "4242",
+                    expMonth: Magic.expMonth, expYear: Magic.expYear, securityCode: Magic.cvv
+                )
             )
         ) { error in
             guard let error = error as? AgenticError, case let .InvalidInput(field, _) = error
@@ -142,10 +155,10 @@ final class JourneyTests: XCTestCase {
         let client = try TestClient(sandbox, .urlSession)
         let session = try client.client.startDirectOtp(
             params: Journeys.directOtp(),
-            cardNumber: Magic.cardNativeOtp,
-            cardExpMonth: Magic.expMonth,
-            cardExpYear: Magic.expYear,
-            cardSecurityCode: Magic.cvv
+            card: CardDetails(
+                number: Magic.cardNativeOtp,
+                expMonth: Magic.expMonth, expYear: Magic.expYear, securityCode: Magic.cvv
+            )
         )
         XCTAssertThrowsError(try session.redirectCompleted()) { error in
             guard let error = error as? AgenticError, case .InvalidState = error else {
@@ -159,10 +172,10 @@ final class JourneyTests: XCTestCase {
         let client = try TestClient(sandbox, .failing)
         let session = try client.client.startDirectOtp(
             params: Journeys.directOtp(),
-            cardNumber: Magic.cardNativeOtp,
-            cardExpMonth: Magic.expMonth,
-            cardExpYear: Magic.expYear,
-            cardSecurityCode: Magic.cvv
+            card: CardDetails(
+                number: Magic.cardNativeOtp,
+                expMonth: Magic.expMonth, expYear: Magic.expYear, securityCode: Magic.cvv
+            )
         )
         XCTAssertThrowsError(try session.advance()) { error in
             guard let error = error as? AgenticError, case let .Network(_, maybeSent) = error
@@ -180,10 +193,10 @@ final class JourneyTests: XCTestCase {
         let params = Journeys.directOtp()
         let session = try client.client.startDirectOtp(
             params: params,
-            cardNumber: Magic.cardNativeOtp,
-            cardExpMonth: Magic.expMonth,
-            cardExpYear: Magic.expYear,
-            cardSecurityCode: Magic.cvv
+            card: CardDetails(
+                number: Magic.cardNativeOtp,
+                expMonth: Magic.expMonth, expYear: Magic.expYear, securityCode: Magic.cvv
+            )
         )
         guard case .prompt(.enterOtp) = try session.advance() else {
             return XCTFail("expected EnterOtp")

@@ -55,6 +55,7 @@ use agentic::api::client::{
 use agentic::api::transport::{HttpRequest, HttpResponse, HttpTransport, HttpTransportError};
 use agentic::api::views::{OutcomeView, PromptView, SessionStep, StepUpMethod};
 use agentic::api::{AgenticClient, JourneySession};
+use agentic::engine::{CardDetails, Secret};
 use agentic_sandbox::{Sandbox, magic};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -404,6 +405,17 @@ impl Params<'_> {
     }
 }
 
+/// The journey's card, as the bindings' `CardDetails` gives it.
+fn card(p: &Params) -> Fallible<CardDetails> {
+    Ok(CardDetails {
+        number: Secret::new(p.get("card_number")?),
+        exp_month: Secret::new(p.get("card_exp_month")?),
+        exp_year: Secret::new(p.get("card_exp_year")?),
+        security_code: Secret::new(p.get("card_security_code")?),
+        name_on_card: None,
+    })
+}
+
 fn start(client: &AgenticClient, journey: &Journey) -> Fallible<Arc<JourneySession>> {
     let p = Params(&journey.params);
     let started = match journey.kind.as_str() {
@@ -423,10 +435,7 @@ fn start(client: &AgenticClient, journey: &Journey) -> Fallible<Arc<JourneySessi
                 save_to_locker: false,
                 auto_capture: None,
             },
-            p.get("card_number")?,
-            p.get("card_exp_month")?,
-            p.get("card_exp_year")?,
-            p.get("card_security_code")?,
+            card(&p)?,
         ),
         "enrollment" => client.start_enrollment(
             EnrollmentParams {
@@ -445,11 +454,7 @@ fn start(client: &AgenticClient, journey: &Journey) -> Fallible<Arc<JourneySessi
                 platform_type: None,
                 reference_id: p.opt("reference_id"),
             },
-            p.get("card_number")?,
-            p.get("card_exp_month")?,
-            p.get("card_exp_year")?,
-            p.get("card_security_code")?,
-            None,
+            card(&p)?,
         ),
         "visa_passkey" => client.start_visa_passkey(VisaPasskeyParams {
             token_id: p.get("token_id")?,

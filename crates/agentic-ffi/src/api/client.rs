@@ -300,39 +300,54 @@ fn secret(value: Option<String>) -> Option<Secret> {
     value.map(Secret::new)
 }
 
-fn card(
-    number: String,
-    exp_month: String,
-    exp_year: String,
-    security_code: String,
-    name_on_card: Option<String>,
-) -> CardDetails {
-    CardDetails {
+/// The fields of [`CardDetails`] as one string, in this order, joined by [`CARD_SEPARATOR`]
+/// (empty for no name on the card).
+const CARD_FIELDS: usize = 5;
+
+/// NUL: no card field holds one, so the fields need no escaping in any language.
+const CARD_SEPARATOR: &str = "\0";
+
+// The card the user typed crosses from the host as one string: its fields joined by NUL,
+// written by a class of each language's own, `CardDetails`, whose toString() / description /
+// repr() shows no field (crates/agentic-ffi/uniffi.toml maps it; bindings/*/ hold the
+// classes). One value, named fields, instead of four positional arguments, and one buffer for
+// the host to allocate and fill instead of four (BENCHMARKS.md, "FFI cost per step"). No
+// exported call returns a card; lowering one is the same format back.
+uniffi::custom_type!(CardDetails, String, {
+    lower: |card| {
+        let name = card.name_on_card.as_deref().unwrap_or_default();
+        [card.number.expose(), card.exp_month.expose(), card.exp_year.expose(),
+            card.security_code.expose(), name]
+            .join(CARD_SEPARATOR)
+    },
+    try_lift: |text| card_from_fields(text).map_err(uniffi::deps::anyhow::Error::new),
+});
+
+/// Reads the string a `CardDetails` class writes.
+///
+/// # Errors
+/// [`AgenticError::InvalidInput`] for `card` when it does not hold the five fields (a field
+/// holding a NUL).
+fn card_from_fields(text: String) -> Result<CardDetails, AgenticError> {
+    // The joined text holds the card too: zeroized once split.
+    let text = zeroize::Zeroizing::new(text);
+    let fields: Vec<&str> = text.split(CARD_SEPARATOR).collect();
+    let [number, exp_month, exp_year, security_code, name] = fields[..] else {
+        return Err(AgenticError::InvalidInput {
+            field: "card".to_owned(),
+            problem: format!(
+                "must be the bindings' CardDetails: {CARD_FIELDS} fields, none holding a NUL \
+                 character"
+            ),
+        });
+    };
+    Ok(CardDetails {
         number: Secret::new(number),
         exp_month: Secret::new(exp_month),
         exp_year: Secret::new(exp_year),
         security_code: Secret::new(security_code),
-        name_on_card,
-    }
-}
-
-/// Card details given as optional arguments: all four, or none.
-fn optional_card(
-    number: Option<String>,
-    exp_month: Option<String>,
-    exp_year: Option<String>,
-    security_code: Option<String>,
-    name_on_card: Option<String>,
-) -> Result<Option<CardDetails>, AgenticError> {
-    match (number, exp_month, exp_year, security_code) {
-        (None, None, None, None) => Ok(None),
-        (Some(n), Some(m), Some(y), Some(c)) => Ok(Some(card(n, m, y, c, name_on_card))),
-        _ => Err(AgenticError::InvalidInput {
-            field: "card".to_owned(),
-            problem: "give the card number, expiry month, expiry year and security code together"
-                .to_owned(),
-        }),
-    }
+        name_on_card: (!name.is_empty()).then(|| name.to_owned()),
+    })
 }
 
 impl AgenticClient {
@@ -416,29 +431,17 @@ impl AgenticClient {
         })
     }
 
-    /// Starts a card enrollment with card details (tokenized first).
+    /// Starts a card enrollment with the card the user typed (tokenized first).
     ///
     /// # Errors
     /// `InvalidInput` naming the field (`card_number`, `customerId`, `page_origin` …);
     /// `Configuration` when Juspay is not configured.
-    #[uniffi::method(default(name_on_card = None))]
     pub fn start_enrollment(
         &self,
         params: EnrollmentParams,
-        card_number: String,
-        card_exp_month: String,
-        card_exp_year: String,
-        card_security_code: String,
-        name_on_card: Option<String>,
+        card: CardDetails,
     ) -> Result<Arc<JourneySession>, AgenticError> {
         guard(|| {
-            let card = card(
-                card_number,
-                card_exp_month,
-                card_exp_year,
-                card_security_code,
-                name_on_card,
-            );
             self.session(start::enrollment(
                 &self.backend,
                 enrollment_start(params),
@@ -507,7 +510,7 @@ impl AgenticClient {
         })
     }
 
-    /// Starts a Direct OTP payment with card details.
+    /// Starts a Direct OTP payment with the card the user typed.
     ///
     /// # Errors
     /// `InvalidInput` naming the field; `Configuration` when Juspay or its routing id is not
@@ -515,19 +518,9 @@ impl AgenticClient {
     pub fn start_direct_otp(
         &self,
         params: DirectOtpParams,
-        card_number: String,
-        card_exp_month: String,
-        card_exp_year: String,
-        card_security_code: String,
+        card: CardDetails,
     ) -> Result<Arc<JourneySession>, AgenticError> {
         guard(|| {
-            let card = card(
-                card_number,
-                card_exp_month,
-                card_exp_year,
-                card_security_code,
-                None,
-            );
             self.session(start::direct_otp(
                 &self.backend,
                 direct_otp_start(params),
@@ -599,13 +592,8 @@ impl AgenticClient {
         visa_payload = None,
         otp = None,
         card_token = None,
-        card_number = None,
-        card_exp_month = None,
-        card_exp_year = None,
-        card_security_code = None,
-        name_on_card = None
+        card = None
     ))]
-    #[allow(clippy::too_many_arguments)]
     pub fn resume_enrollment(
         &self,
         checkpoint: String,
@@ -613,21 +601,11 @@ impl AgenticClient {
         visa_payload: Option<String>,
         otp: Option<String>,
         card_token: Option<String>,
-        card_number: Option<String>,
-        card_exp_month: Option<String>,
-        card_exp_year: Option<String>,
-        card_security_code: Option<String>,
-        name_on_card: Option<String>,
+        card: Option<CardDetails>,
     ) -> Result<Arc<JourneySession>, AgenticError> {
         guard(|| {
             let secrets = ResumeSecrets {
-                card: optional_card(
-                    card_number,
-                    card_exp_month,
-                    card_exp_year,
-                    card_security_code,
-                    name_on_card,
-                )?,
+                card,
                 saved_card: card_token.map(|token| SavedCard {
                     token: Secret::new(token),
                     security_code: None,
@@ -673,50 +651,38 @@ impl AgenticClient {
         })
     }
 
-    /// Continues a Direct OTP payment from its checkpoint: the card (details, or a saved
-    /// card's token) until the payment was started, the OTP of a submission in flight.
+    /// Continues a Direct OTP payment from its checkpoint: the card (the details, or a saved
+    /// card's token with its CVV when it needs one) until the payment was started, the OTP of
+    /// a submission in flight.
     ///
     /// # Errors
-    /// `CannotResume`; `InvalidInput` for a malformed secret.
+    /// `CannotResume`; `InvalidInput` for a malformed secret, or for `card` when both the
+    /// details and a token are given.
     #[uniffi::method(default(
         otp = None,
-        card_number = None,
-        card_exp_month = None,
-        card_exp_year = None,
-        card_security_code = None,
-        card_token = None
+        card = None,
+        card_token = None,
+        card_security_code = None
     ))]
-    #[allow(clippy::too_many_arguments)]
     pub fn resume_direct_otp(
         &self,
         checkpoint: String,
         otp: Option<String>,
-        card_number: Option<String>,
-        card_exp_month: Option<String>,
-        card_exp_year: Option<String>,
-        card_security_code: Option<String>,
+        card: Option<CardDetails>,
         card_token: Option<String>,
+        card_security_code: Option<String>,
     ) -> Result<Arc<JourneySession>, AgenticError> {
         guard(|| {
-            let (card, saved_card) = match card_token {
-                Some(token) => (
-                    None,
-                    Some(SavedCard {
-                        token: Secret::new(token),
-                        security_code: secret(card_security_code),
-                    }),
-                ),
-                None => (
-                    optional_card(
-                        card_number,
-                        card_exp_month,
-                        card_exp_year,
-                        card_security_code,
-                        None,
-                    )?,
-                    None,
-                ),
-            };
+            if card.is_some() && card_token.is_some() {
+                return Err(AgenticError::InvalidInput {
+                    field: "card".to_owned(),
+                    problem: "give the card details or a saved card's token, not both".to_owned(),
+                });
+            }
+            let saved_card = card_token.map(|token| SavedCard {
+                token: Secret::new(token),
+                security_code: secret(card_security_code),
+            });
             let secrets = ResumeSecrets {
                 card,
                 saved_card,
@@ -815,5 +781,56 @@ fn direct_otp_start(params: DirectOtpParams) -> DirectOtpStart {
         payment_method: params.payment_method,
         save_to_locker: params.save_to_locker,
         auto_capture: params.auto_capture,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(values: &[&str]) -> String {
+        values.join(CARD_SEPARATOR)
+    }
+
+    #[test]
+    fn a_card_reads_back_from_its_five_fields() {
+        let card = card_from_fields(fields(&[
+            "4242424242424242",
+            "12",
+            "30",
+            "123",
+            "Ada Lovelace",
+        ]))
+        .expect("five fields");
+        assert_eq!(card.number.expose(), "4242424242424242");
+        assert_eq!(card.exp_month.expose(), "12");
+        assert_eq!(card.exp_year.expose(), "30");
+        assert_eq!(card.security_code.expose(), "123");
+        assert_eq!(card.name_on_card.as_deref(), Some("Ada Lovelace"));
+        let unnamed =
+            card_from_fields(fields(&["4242424242424242", "12", "30", "123", ""])).expect("five");
+        assert_eq!(unnamed.name_on_card, None);
+        // Lowered (no call does) it is the same text.
+        let text = <CardDetails as uniffi::Lower<crate::UniFfiTag>>::lower(unnamed);
+        let back = <CardDetails as uniffi::Lift<crate::UniFfiTag>>::try_lift(text).expect("lift");
+        assert_eq!(back.number.expose(), "4242424242424242");
+    }
+
+    #[test]
+    fn a_card_field_holding_a_nul_is_invalid_input_for_the_card_without_its_values() {
+        let four = fields(&["4242424242424242", "12", "30", "123"]);
+        let six = fields(&["4242", "", "12", "30", "123", ""]);
+        for text in [four, six] {
+            match card_from_fields(text) {
+                Err(AgenticError::InvalidInput { field, problem }) => {
+                    assert_eq!(field, "card");
+                    assert!(
+                        !problem.contains("4242") && !problem.contains("123"),
+                        "{problem}"
+                    );
+                }
+                other => panic!("expected InvalidInput, got {other:?}"),
+            }
+        }
     }
 }

@@ -26,10 +26,10 @@ do {
     )
     let session = try client.startDirectOtp(
         params: DirectOtpParams(newOrder: NewOrder(amount: "100.00", currency: "INR")),
-        cardNumber: "4242424242424242", // the sandbox's native-OTP card
-        cardExpMonth: "12",
-        cardExpYear: expiryYear,
-        cardSecurityCode: "123"
+        card: CardDetails(
+            number: "4242424242424242", // the sandbox's native-OTP card
+            expMonth: "12", expYear: expiryYear, securityCode: "123"
+        )
     )
     print("agentic \(sdkVersion()): Direct OTP payment of 100.00 INR on \(sandbox)")
     // advance() and every answer block while the SDK talks to the provider (never call them

@@ -10,6 +10,7 @@
 // AGENTIC_JUSPAY_MERCHANT_ID and AGENTIC_JUSPAY_ROUTING_ID (as `agentic sandbox` prints them)
 // to use others.
 
+import agentic.CardDetails
 import java.time.Year
 import kotlin.system.exitProcess
 import uniffi.agentic.AgenticClient
@@ -43,7 +44,8 @@ fun main(args: Array<String>) {
     )
     val expiryYear = "%02d".format((Year.now().value + 4) % 100)
     val paid = client.use {
-        client.startDirectOtp(order, "4242424242424242", "12", expiryYear, "123").use { session ->
+        val card = CardDetails(number = "4242424242424242", expMonth = "12", expYear = expiryYear, securityCode = "123")
+        client.startDirectOtp(order, card).use { session ->
             println("Paying a new order of 100.00 INR at $baseUrl")
             try {
                 pay(session)

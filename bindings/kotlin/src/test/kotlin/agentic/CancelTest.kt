@@ -22,7 +22,7 @@ class CancelTest {
             val pilot = Pilot(sandbox)
             val charges = sandbox.counters().getValue("charges")
             client.client.startDirectOtp(
-                Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                Journeys.directOtp(), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
             ).use { session ->
                 pilot.runUntil(session) { it is PromptView.EnterOtp }
                 session.cancel()
@@ -45,7 +45,7 @@ class CancelTest {
             val tokens = sandbox.counters().getValue("tokens_provisioned")
             client.client.startEnrollment(
                 Journeys.enrollment(sandbox, unique("kt_customer_")),
-                Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                CardDetails(Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
             ).use { session ->
                 pilot.runUntil(session) { it is PromptView.ProvideVisaSession }
                 session.cancel()
@@ -67,7 +67,7 @@ class CancelTest {
             val pool = Executors.newSingleThreadExecutor()
             try {
                 client.client.startDirectOtp(
-                    Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                    Journeys.directOtp(), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
                 ).use { session ->
                     val advancing = pool.submit<SessionStep> { session.advance() }
                     // Wait until the request is at the sandox, then cancel from this thread.

@@ -27,7 +27,7 @@ class CheckpointTest {
         // The restarted app has the same configuration: Juspay binds the order to its routing id.
         val routingId = unique("kt_customer_")
         val checkpoint = TestClient(sandbox, Stack.BUILT_IN, routingId = routingId).use { client ->
-            client.client.startDirectOtp(params, Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV).use { session ->
+            client.client.startDirectOtp(params, CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)).use { session ->
                 pilot.runUntil(session) { it is PromptView.EnterOtp }
                 session.checkpoint()
             }
@@ -87,7 +87,7 @@ class CheckpointTest {
         val checkpoint = TestClient(sandbox, Stack.BUILT_IN).use { client ->
             client.client.startEnrollment(
                 Journeys.enrollment(sandbox, customer),
-                Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                CardDetails(Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
             ).use { session ->
                 pilot.runUntil(session) { it is PromptView.EnterOtp }
                 session.checkpoint()

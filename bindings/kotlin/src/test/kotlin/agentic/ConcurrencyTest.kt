@@ -33,9 +33,9 @@ class ConcurrencyTest {
                     val pilot = Pilot(sandbox, canary)
                     barrier.await(30, TimeUnit.SECONDS)
                     val result = when (i % 4) {
-                        0 -> c.startDirectOtp(Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)
+                        0 -> c.startDirectOtp(Journeys.directOtp(), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV))
                             .use { (pilot.complete(it) as OutcomeView.Paid).status }
-                        1 -> c.startDirectOtp(Journeys.directOtp(), Magic.CARD_3DS_FALLBACK, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)
+                        1 -> c.startDirectOtp(Journeys.directOtp(), CardDetails(Magic.CARD_3DS_FALLBACK, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV))
                             .use { (pilot.complete(it) as OutcomeView.Paid).status }
                         2 -> c.startVisaPasskey(Journeys.visaPasskey(sandbox))
                             .use { Pilot.actionName((pilot.complete(it) as OutcomeView.PasskeyVerified).action) }
@@ -43,7 +43,7 @@ class ConcurrencyTest {
                             val customer = unique("kt_customer_")
                             val token = c.startEnrollment(
                                 Journeys.enrollment(sandbox, customer),
-                                Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                                CardDetails(Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
                             ).use { (pilot.complete(it) as OutcomeView.Enrolled).vProvisionedTokenId }
                             c.startPurchase(Journeys.purchase(sandbox, customer, token))
                                 .use { (pilot.complete(it) as OutcomeView.Authorised).credentials.status() ?: "?" }

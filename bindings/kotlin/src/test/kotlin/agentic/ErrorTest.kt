@@ -28,7 +28,7 @@ class ErrorTest {
             val pilot = Pilot(sandbox)
             val session = client.client.startEnrollment(
                 Journeys.enrollment(sandbox, unique("kt_customer_")),
-                Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                CardDetails(Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
             )
             val error = assertThrowsAgentic<AgenticException.Provider> { pilot.run(session) }
             assertEquals("JUSPAY_VAT", error.provider.name)
@@ -49,7 +49,7 @@ class ErrorTest {
     fun `a wrong API key on Direct OTP is Juspay EC's access_denied`() {
         TestClient(sandbox, Stack.BUILT_IN, juspayApiKey = wrongKey).use { client ->
             val session = client.client.startDirectOtp(
-                Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                Journeys.directOtp(), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
             )
             val error = assertThrowsAgentic<AgenticException.Provider> { session.advance() }
             assertEquals("JUSPAY_EC", error.provider.name)
@@ -70,21 +70,21 @@ class ErrorTest {
 
             // A card number that fails the Luhn check; a month that is not MM; letters in a CVV.
             assertEquals("card_number", field {
-                c.startDirectOtp(Journeys.directOtp(), "4242424242424241", Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)
+                c.startDirectOtp(Journeys.directOtp(), CardDetails("4242424242424241", Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV))
             })
             assertEquals("card_exp_month", field {
-                c.startDirectOtp(Journeys.directOtp(), Magic.CARD_NATIVE_OTP, "13", Magic.EXP_YEAR, Magic.CVV)
+                c.startDirectOtp(Journeys.directOtp(), CardDetails(Magic.CARD_NATIVE_OTP, "13", Magic.EXP_YEAR, Magic.CVV))
             })
             assertEquals("card_security_code", field {
-                c.startDirectOtp(Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, "12a")
+                c.startDirectOtp(Journeys.directOtp(), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, "12a"))
             })
             assertEquals("card_bin", field {
-                c.startDirectOtp(Journeys.directOtp(cardBin = "42"), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)
+                c.startDirectOtp(Journeys.directOtp(cardBin = "42"), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV))
             })
             assertEquals("customerId", field {
                 c.startEnrollment(
                     Journeys.enrollment(sandbox, ""),
-                    Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                    CardDetails(Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
                 )
             })
             assertEquals("page_origin", field {
@@ -99,7 +99,7 @@ class ErrorTest {
         TestClient(sandbox, Stack.BUILT_IN).use { client ->
             val pilot = Pilot(sandbox)
             client.client.startDirectOtp(
-                Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                Journeys.directOtp(), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
             ).use { session ->
                 pilot.runUntil(session) { it is PromptView.EnterOtp }
                 assertEquals("otp", assertThrowsAgentic<AgenticException.InvalidInput> { session.submitOtp("12ab56") }.field)
@@ -117,7 +117,7 @@ class ErrorTest {
         TestClient(sandbox, Stack.BUILT_IN).use { client ->
             val pilot = Pilot(sandbox, otps = listOf(Magic.WRONG_OTP, Magic.RIGHT_OTP))
             client.client.startDirectOtp(
-                Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                Journeys.directOtp(), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
             ).use { session ->
                 pilot.runUntil(session) { it is PromptView.EnterOtp }
                 // The answer runs on and returns the next step; advance() returns it again.
@@ -136,7 +136,7 @@ class ErrorTest {
         TestClient(sandbox, Stack.BUILT_IN).use { client ->
             val pilot = Pilot(sandbox)
             client.client.startDirectOtp(
-                Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                Journeys.directOtp(), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
             ).use { session ->
                 // Before the first advance(): nothing has been asked yet.
                 assertThrowsAgentic<AgenticException.InvalidState> { session.submitOtp(Magic.RIGHT_OTP) }
@@ -194,7 +194,7 @@ class ErrorTest {
         AgenticClient(noRouting, juspayApiKey = sandbox.juspayApiKey).use { client ->
             val requests = sandbox.counters().getValue("requests")
             val error = assertThrows {
-                client.startDirectOtp(Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)
+                client.startDirectOtp(Journeys.directOtp(), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV))
                     .use { it.advance() }
             }
             assertTrue(error is AgenticException.Configuration, "$error")
@@ -214,7 +214,7 @@ class ErrorTest {
             )
             AgenticClient(settings, juspayApiKey = "k", transport = transport).use { client ->
                 client.startDirectOtp(
-                    Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                    Journeys.directOtp(), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
                 ).use { session ->
                     val error = assertThrowsAgentic<AgenticException.Network> { session.advance() }
                     assertFalse(error.maybeSent, "$stack: $error")
@@ -229,7 +229,7 @@ class ErrorTest {
             assertThrowsAgentic<AgenticException.CannotResume> { client.client.resumeDirectOtp("not a checkpoint") }
             assertThrowsAgentic<AgenticException.CannotResume> { uniffi.agentic.checkpointJourneyKind("{}") }
             client.client.startDirectOtp(
-                Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                Journeys.directOtp(), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
             ).use { session ->
                 val checkpoint = session.checkpoint()
                 val error = assertThrowsAgentic<AgenticException.CannotResume> { client.client.resumePurchase(checkpoint) }

@@ -43,7 +43,7 @@ class JourneyTest {
             val token = counted(client, pilot) {
                 client.client.startEnrollment(
                     Journeys.enrollment(sandbox, customer),
-                    Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                    CardDetails(Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
                 ).use { session ->
                     assertEquals(JourneyKind.ENROLLMENT, session.kind())
                     val outcome = pilot.complete(session) as OutcomeView.Enrolled
@@ -87,7 +87,7 @@ class JourneyTest {
             val charges = sandbox.counters().getValue("charges")
             val params = Journeys.directOtp(cardBin = Magic.CARD_NATIVE_OTP.take(6))
             counted(client, pilot) {
-                client.client.startDirectOtp(params, Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV).use { session ->
+                client.client.startDirectOtp(params, CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)).use { session ->
                     assertEquals(JourneyKind.DIRECT_OTP, session.kind())
                     val paid = pilot.complete(session) as OutcomeView.Paid
                     assertEquals(params.orderId, paid.orderId)
@@ -107,7 +107,7 @@ class JourneyTest {
             val charges = sandbox.counters().getValue("charges")
             counted(client, pilot) {
                 client.client.startDirectOtp(
-                    Journeys.directOtp(), Magic.CARD_3DS_FALLBACK, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                    Journeys.directOtp(), CardDetails(Magic.CARD_3DS_FALLBACK, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
                 ).use { session ->
                     val paid = pilot.complete(session) as OutcomeView.Paid
                     assertEquals("CHARGED", paid.status)

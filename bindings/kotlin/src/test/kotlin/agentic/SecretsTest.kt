@@ -12,7 +12,7 @@ import uniffi.agentic.OutcomeView
  * secret (DESIGN.md §4) other than the page message, whose own class hides it. Runs every
  * journey with one canary and checks the `toString()` of every value the SDK handed out or
  * took in — steps, prompts (with their page messages), step-up options, outcomes, errors, the
- * settings and parameter records, the secret-holding objects (credentials, passkey result, the
+ * settings, parameter records and card, the secret-holding objects (credentials, passkey result, the
  * transport's requests and responses) — and every checkpoint
  * against every secret that went in or came out: card numbers, API key, shared secret, OTP,
  * `secureToken`, the page's `payload`, `fidoBlob` and token number. Values shorter than six
@@ -40,14 +40,14 @@ class SecretsTest {
             val c = client.client
             val customer = unique("kt_customer_")
             val enrollment = Journeys.enrollment(sandbox, customer)
-            val token = c.startEnrollment(enrollment, Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)
+            val token = c.startEnrollment(enrollment, CardDetails(Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV))
                 .use { (Pilot(sandbox, canary).complete(it) as OutcomeView.Enrolled).vProvisionedTokenId }
             val purchase = Journeys.purchase(sandbox, customer, token)
             c.startPurchase(purchase).use { Pilot(sandbox, canary).complete(it) }
             val native = Journeys.directOtp()
-            c.startDirectOtp(native, Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)
+            c.startDirectOtp(native, CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV))
                 .use { Pilot(sandbox, canary).complete(it) }
-            c.startDirectOtp(Journeys.directOtp(), Magic.CARD_3DS_FALLBACK, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)
+            c.startDirectOtp(Journeys.directOtp(), CardDetails(Magic.CARD_3DS_FALLBACK, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV))
                 .use { Pilot(sandbox, canary).complete(it) }
             val visa = Journeys.visaPasskey(sandbox)
             c.startVisaPasskey(visa).use { Pilot(sandbox, canary).complete(it) }
@@ -56,11 +56,13 @@ class SecretsTest {
             val badCard = "4242424242424241"
             canary.secret(badCard)
             val invalid = assertThrowsAgentic<AgenticException.InvalidInput> {
-                c.startDirectOtp(Journeys.directOtp(), badCard, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)
+                c.startDirectOtp(Journeys.directOtp(), CardDetails(badCard, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV))
             }
             canary.text("an InvalidInput", "$invalid ${invalid.message}")
 
-            for (value in listOf(client.settings, enrollment, purchase, native, visa)) canary.text("a record", value.toString())
+            val card = CardDetails(badCard, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV, nameOnCard = "Ada Lovelace")
+            assertEquals("CardDetails(…)", card.toString())
+            for (value in listOf(client.settings, enrollment, purchase, native, visa, card)) canary.text("a record", value.toString())
             val transported = client.transport!!.texts
             assertTrue(transported.size > 20, "${transported.size} requests and responses")
             transported.forEach { canary.text("a transported request or response", it) }
@@ -69,7 +71,7 @@ class SecretsTest {
         val wrongKey = "wrong_key_" + unique("")
         canary.secret(wrongKey)
         TestClient(sandbox, Stack.BUILT_IN, juspayApiKey = wrongKey).use { client ->
-            client.client.startDirectOtp(Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV).use {
+            client.client.startDirectOtp(Journeys.directOtp(), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV)).use {
                 val error = assertThrowsAgentic<AgenticException.Provider> { it.advance() }
                 canary.text("a Provider error", "$error ${error.message}")
             }

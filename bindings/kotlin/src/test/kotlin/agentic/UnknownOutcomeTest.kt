@@ -33,7 +33,7 @@ class UnknownOutcomeTest {
         val pilot = Pilot(sandbox, onUnknownOutcome = answer)
         TestClient(sandbox, stack).use { client ->
             client.client.startDirectOtp(
-                Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                Journeys.directOtp(), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
             ).use { session ->
                 pilot.runUntil(session) { it is PromptView.EnterOtp }
                 sandbox.faultNextCall(operation, """{"kind":"connection_reset"}""")
@@ -82,7 +82,7 @@ class UnknownOutcomeTest {
         val charges = sandbox.counters().getValue("charges")
         TestClient(sandbox, Stack.JAVA_NET_HTTP, appTransport = throwing).use { client ->
             client.client.startDirectOtp(
-                Journeys.directOtp(), Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV,
+                Journeys.directOtp(), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV),
             ).use { session ->
                 // Not a NotSent failure: the SDK may not resend a payment on its own.
                 val prompt = (session.advance() as SessionStep.Prompt).prompt

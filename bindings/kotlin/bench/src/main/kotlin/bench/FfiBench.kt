@@ -18,6 +18,7 @@
 //   sdkVersion()>`, then `op <name> <ns>` lines (single operations of the drive timed alone).
 package bench
 
+import agentic.CardDetails
 import java.io.BufferedInputStream
 import java.io.ByteArrayOutputStream
 import java.io.File
@@ -140,8 +141,8 @@ private fun starter(client: AgenticClient, journey: Journey): () -> JourneySessi
                 newOrder = NewOrder(amount = get("amount"), currency = p["currency"], customerId = p["customer_id"]),
                 cardBin = p["card_bin"],
             )
-            val card = listOf(get("card_number"), get("card_exp_month"), get("card_exp_year"), get("card_security_code"))
-            return { client.startDirectOtp(params, card[0], card[1], card[2], card[3]) }
+            val card = CardDetails(get("card_number"), get("card_exp_month"), get("card_exp_year"), get("card_security_code"))
+            return { client.startDirectOtp(params, card) }
         }
         "enrollment" -> {
             val params = EnrollmentParams(
@@ -157,8 +158,8 @@ private fun starter(client: AgenticClient, journey: Journey): () -> JourneySessi
                 pageOrigin = get("page_origin"),
                 referenceId = p["reference_id"],
             )
-            val card = listOf(get("card_number"), get("card_exp_month"), get("card_exp_year"), get("card_security_code"))
-            return { client.startEnrollment(params, card[0], card[1], card[2], card[3]) }
+            val card = CardDetails(get("card_number"), get("card_exp_month"), get("card_exp_year"), get("card_security_code"))
+            return { client.startEnrollment(params, card) }
         }
         "visa_passkey" -> {
             val params = VisaPasskeyParams(
@@ -408,7 +409,7 @@ class Live(settings: Map<String, String>, journeys: List<Journey>) {
                     newOrder = NewOrder(amount = get("amount"), currency = p["currency"], customerId = p["customer_id"]),
                     cardBin = p["card_bin"],
                 ),
-                get("card_number"), get("card_exp_month"), get("card_exp_year"), get("card_security_code"),
+                CardDetails(get("card_number"), get("card_exp_month"), get("card_exp_year"), get("card_security_code")),
             )
             "enrollment" -> client.startEnrollment(
                 EnrollmentParams(
@@ -424,7 +425,7 @@ class Live(settings: Map<String, String>, journeys: List<Journey>) {
                     pageOrigin = get("page_origin"),
                     referenceId = p["reference_id"],
                 ),
-                get("card_number"), get("card_exp_month"), get("card_exp_year"), get("card_security_code"),
+                CardDetails(get("card_number"), get("card_exp_month"), get("card_exp_year"), get("card_security_code")),
             )
             "visa_passkey" -> client.startVisaPasskey(
                 VisaPasskeyParams(
