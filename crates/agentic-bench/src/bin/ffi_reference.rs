@@ -49,13 +49,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use agentic::api::client::{
-    ClientSettings, DirectOtpParams, EnrollmentParams, JuspaySettings, NewOrder, PurchaseParams,
-    VisaAcceptanceSettings, VisaPasskeyParams, sdk_version,
+    CardDetails, ClientSettings, DirectOtpParams, EnrollmentParams, JuspaySettings, NewOrder,
+    PurchaseParams, VisaAcceptanceSettings, VisaPasskeyParams, sdk_version,
 };
 use agentic::api::transport::{HttpRequest, HttpResponse, HttpTransport, HttpTransportError};
 use agentic::api::views::{OutcomeView, PromptView, SessionStep, StepUpMethod};
 use agentic::api::{AgenticClient, JourneySession};
-use agentic::engine::{CardDetails, Secret};
 use agentic_sandbox::{Sandbox, magic};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -405,15 +404,15 @@ impl Params<'_> {
     }
 }
 
-/// The journey's card, as the bindings' `CardDetails` gives it.
+/// The journey's card, as the bindings' `CardDetails` class sends it.
 fn card(p: &Params) -> Fallible<CardDetails> {
-    Ok(CardDetails {
-        number: Secret::new(p.get("card_number")?),
-        exp_month: Secret::new(p.get("card_exp_month")?),
-        exp_year: Secret::new(p.get("card_exp_year")?),
-        security_code: Secret::new(p.get("card_security_code")?),
-        name_on_card: None,
-    })
+    Ok(CardDetails::new(
+        &p.get("card_number")?,
+        &p.get("card_exp_month")?,
+        &p.get("card_exp_year")?,
+        &p.get("card_security_code")?,
+        None,
+    ))
 }
 
 fn start(client: &AgenticClient, journey: &Journey) -> Fallible<Arc<JourneySession>> {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use agentic_core::juspay_vat::IdentityType as CoreIdentityType;
 use agentic_core::visa_page::PlatformType as CorePlatformType;
+use zeroize::Zeroizing;
 
 use super::session::JourneySession;
 use super::transport::{ForeignTransport, HttpTransport};
@@ -16,8 +17,8 @@ use crate::engine::start::{
     VisaPasskeyStart,
 };
 use crate::engine::{
-    self, Backend, CardDetails, Credentials, JourneyKind as EngineKind, ResumeSecrets, SavedCard,
-    Secret, Session,
+    self, Backend, Credentials, JourneyKind as EngineKind, ResumeSecrets, SavedCard, Secret,
+    Session,
 };
 use crate::error::AgenticError;
 use crate::panic::guard;
@@ -300,54 +301,74 @@ fn secret(value: Option<String>) -> Option<Secret> {
     value.map(Secret::new)
 }
 
-/// The fields of [`CardDetails`] as one string, in this order, joined by [`CARD_SEPARATOR`]
-/// (empty for no name on the card).
-const CARD_FIELDS: usize = 5;
+/// The card the user typed, as the host's `CardDetails` class sends it: one string, its fields
+/// (number, expiry month, expiry year, security code, name on the card or empty) joined by NUL,
+/// which no card field holds, so that no language has to escape them. The classes
+/// (crates/agentic-ffi/uniffi.toml maps them; bindings/*/ hold them) show no field in their
+/// toString() / description / repr(). One value with named fields instead of four positional
+/// arguments, and one buffer for the host to allocate and fill instead of four (BENCHMARKS.md,
+/// "FFI cost per step"). It is read inside the call ([`CardDetails::read`]), so that a
+/// malformed one is an `InvalidInput` like any other argument. No call returns one.
+pub struct CardDetails(Zeroizing<String>);
 
-/// NUL: no card field holds one, so the fields need no escaping in any language.
-const CARD_SEPARATOR: &str = "\0";
+/// The separator of the fields.
+const CARD_SEPARATOR: char = '\0';
 
-// The card the user typed crosses from the host as one string: its fields joined by NUL,
-// written by a class of each language's own, `CardDetails`, whose toString() / description /
-// repr() shows no field (crates/agentic-ffi/uniffi.toml maps it; bindings/*/ hold the
-// classes). One value, named fields, instead of four positional arguments, and one buffer for
-// the host to allocate and fill instead of four (BENCHMARKS.md, "FFI cost per step"). No
-// exported call returns a card; lowering one is the same format back.
+impl std::fmt::Debug for CardDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CardDetails(<redacted>)")
+    }
+}
+
 uniffi::custom_type!(CardDetails, String, {
-    lower: |card| {
-        let name = card.name_on_card.as_deref().unwrap_or_default();
-        [card.number.expose(), card.exp_month.expose(), card.exp_year.expose(),
-            card.security_code.expose(), name]
-            .join(CARD_SEPARATOR)
-    },
-    try_lift: |text| card_from_fields(text).map_err(uniffi::deps::anyhow::Error::new),
+    lower: |card| card.0.as_str().to_owned(),
+    try_lift: |text| Ok(CardDetails(Zeroizing::new(text))),
 });
 
-/// Reads the string a `CardDetails` class writes.
-///
-/// # Errors
-/// [`AgenticError::InvalidInput`] for `card` when it does not hold the five fields (a field
-/// holding a NUL).
-fn card_from_fields(text: String) -> Result<CardDetails, AgenticError> {
-    // The joined text holds the card too: zeroized once split.
-    let text = zeroize::Zeroizing::new(text);
-    let fields: Vec<&str> = text.split(CARD_SEPARATOR).collect();
-    let [number, exp_month, exp_year, security_code, name] = fields[..] else {
-        return Err(AgenticError::InvalidInput {
-            field: "card".to_owned(),
-            problem: format!(
-                "must be the bindings' CardDetails: {CARD_FIELDS} fields, none holding a NUL \
-                 character"
-            ),
-        });
-    };
-    Ok(CardDetails {
-        number: Secret::new(number),
-        exp_month: Secret::new(exp_month),
-        exp_year: Secret::new(exp_year),
-        security_code: Secret::new(security_code),
-        name_on_card: (!name.is_empty()).then(|| name.to_owned()),
-    })
+impl CardDetails {
+    /// The card as the bindings' classes send it (for Rust callers of this API: the
+    /// benchmarks' reference).
+    pub fn new(
+        number: &str,
+        exp_month: &str,
+        exp_year: &str,
+        security_code: &str,
+        name_on_card: Option<&str>,
+    ) -> Self {
+        let fields = [
+            number,
+            exp_month,
+            exp_year,
+            security_code,
+            name_on_card.unwrap_or_default(),
+        ];
+        Self(Zeroizing::new(fields.join(&CARD_SEPARATOR.to_string())))
+    }
+
+    /// The card's fields, for the journey (each checked there and named when bad:
+    /// `card_number`, `card_exp_month`, `card_exp_year`, `card_security_code`).
+    ///
+    /// # Errors
+    /// [`AgenticError::InvalidInput`] for `card` when the text does not hold the five fields (a
+    /// field holding a NUL).
+    fn read(self) -> Result<engine::CardDetails, AgenticError> {
+        let fields: Vec<&str> = self.0.split(CARD_SEPARATOR).collect();
+        let [number, exp_month, exp_year, security_code, name] = fields[..] else {
+            return Err(AgenticError::InvalidInput {
+                field: "card".to_owned(),
+                problem: "must be the bindings' CardDetails: five fields, none holding a NUL \
+                          character"
+                    .to_owned(),
+            });
+        };
+        Ok(engine::CardDetails {
+            number: Secret::new(number),
+            exp_month: Secret::new(exp_month),
+            exp_year: Secret::new(exp_year),
+            security_code: Secret::new(security_code),
+            name_on_card: (!name.is_empty()).then(|| name.to_owned()),
+        })
+    }
 }
 
 impl AgenticClient {
@@ -445,7 +466,7 @@ impl AgenticClient {
             self.session(start::enrollment(
                 &self.backend,
                 enrollment_start(params),
-                CardSource::Details(card),
+                CardSource::Details(card.read()?),
             ))
         })
     }
@@ -524,7 +545,7 @@ impl AgenticClient {
             self.session(start::direct_otp(
                 &self.backend,
                 direct_otp_start(params),
-                CardSource::Details(card),
+                CardSource::Details(card.read()?),
             ))
         })
     }
@@ -605,7 +626,7 @@ impl AgenticClient {
     ) -> Result<Arc<JourneySession>, AgenticError> {
         guard(|| {
             let secrets = ResumeSecrets {
-                card,
+                card: card.map(CardDetails::read).transpose()?,
                 saved_card: card_token.map(|token| SavedCard {
                     token: Secret::new(token),
                     security_code: None,
@@ -684,7 +705,7 @@ impl AgenticClient {
                 security_code: secret(card_security_code),
             });
             let secrets = ResumeSecrets {
-                card,
+                card: card.map(CardDetails::read).transpose()?,
                 saved_card,
                 otp: secret(otp),
                 ..ResumeSecrets::default()
@@ -788,40 +809,31 @@ fn direct_otp_start(params: DirectOtpParams) -> DirectOtpStart {
 mod tests {
     use super::*;
 
-    fn fields(values: &[&str]) -> String {
-        values.join(CARD_SEPARATOR)
+    /// A card's text with any number of fields, as a binding that breaks the format would send.
+    fn card(values: &[&str]) -> CardDetails {
+        CardDetails(Zeroizing::new(values.join(&CARD_SEPARATOR.to_string())))
     }
 
     #[test]
-    fn a_card_reads_back_from_its_five_fields() {
-        let card = card_from_fields(fields(&[
-            "4242424242424242",
-            "12",
-            "30",
-            "123",
-            "Ada Lovelace",
-        ]))
-        .expect("five fields");
-        assert_eq!(card.number.expose(), "4242424242424242");
-        assert_eq!(card.exp_month.expose(), "12");
-        assert_eq!(card.exp_year.expose(), "30");
-        assert_eq!(card.security_code.expose(), "123");
-        assert_eq!(card.name_on_card.as_deref(), Some("Ada Lovelace"));
-        let unnamed =
-            card_from_fields(fields(&["4242424242424242", "12", "30", "123", ""])).expect("five");
-        assert_eq!(unnamed.name_on_card, None);
-        // Lowered (no call does) it is the same text.
-        let text = <CardDetails as uniffi::Lower<crate::UniFfiTag>>::lower(unnamed);
-        let back = <CardDetails as uniffi::Lift<crate::UniFfiTag>>::try_lift(text).expect("lift");
-        assert_eq!(back.number.expose(), "4242424242424242");
+    fn a_card_is_read_from_its_five_fields() {
+        let named = CardDetails::new("4242424242424242", "12", "30", "123", Some("Ada Lovelace"));
+        let read = named.read().expect("five fields");
+        assert_eq!(read.number.expose(), "4242424242424242");
+        assert_eq!(read.exp_month.expose(), "12");
+        assert_eq!(read.exp_year.expose(), "30");
+        assert_eq!(read.security_code.expose(), "123");
+        assert_eq!(read.name_on_card.as_deref(), Some("Ada Lovelace"));
+        let unnamed = CardDetails::new("4242424242424242", "12", "30", "123", None).read();
+        assert_eq!(unnamed.expect("five fields").name_on_card, None);
     }
 
     #[test]
     fn a_card_field_holding_a_nul_is_invalid_input_for_the_card_without_its_values() {
-        let four = fields(&["4242424242424242", "12", "30", "123"]);
-        let six = fields(&["4242", "", "12", "30", "123", ""]);
-        for text in [four, six] {
-            match card_from_fields(text) {
+        let four = card(&["4242424242424242", "12", "30", "123"]);
+        let six = card(&["4242", "", "12", "30", "123", ""]);
+        for malformed in [four, six] {
+            assert_eq!(format!("{malformed:?}"), "CardDetails(<redacted>)");
+            match malformed.read() {
                 Err(AgenticError::InvalidInput { field, problem }) => {
                     assert_eq!(field, "card");
                     assert!(
