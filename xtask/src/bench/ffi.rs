@@ -732,7 +732,7 @@ pub fn run(mode: Mode) -> Result<Section, String> {
          `advance_finished` is `advance()` on a finished Direct OTP journey (it answers \
          `Done(Paid)` again: one crossing, no journey work), `session_kind` is `kind()` (an enum \
          back), `start_<journey>` is the journey's start call with its parameter record (and, \
-         for Direct OTP and enrollment, the four card arguments), then the session's release \
+         for Direct OTP and enrollment, the card: one `CardDetails`), then the session's release \
          (no request leaves before `advance()`; the SDK's own work in it is minting the \
          reference ids and checking the arguments). The \"outside the SDK\" columns leave out \
          the time inside the SDK's exported calls (`bench_nanos_in_rust()`), as the budgeted \
