@@ -4,7 +4,8 @@
 // - `Agentic` (the product): the Swift bindings uniffi generates from the Rust library,
 //   committed in Sources/Agentic/agentic.swift (`cargo xtask test` fails when they are stale),
 //   with the hand-written PageMessage.swift (the type they give the Visa page message),
-//   CardDetails.swift (the card the user typed) and URLSessionTransport.swift.
+//   PageEvent.swift (a message the page posted), CardDetails.swift (the card the user typed)
+//   and URLSessionTransport.swift.
 // - `agenticFFI`: the Rust library and its C header.
 //   - Apple platforms: the binary target agenticFFI.xcframework (static framework slices for
 //     iOS, the iOS simulator and macOS), built on a Mac by scripts/build-xcframework.sh.

@@ -186,9 +186,16 @@ def setup(agentic, recording: str):
         "redirect": agentic.PromptView.REDIRECT,
     }
 
+    def answer(call: str, args: tuple[str, ...]):
+        """The recorded answer as a call on the session (a page message as a ``PageEvent``)."""
+        if call == "visa_message":
+            json_text, origin = args
+            return lambda session: session.visa_message(agentic.PageEvent(json_text, origin))
+        return lambda session: getattr(session, call)(*args)
+
     def driver(journey: Journey):
         start = starter(journey)
-        steps = [(prompt_classes[prompt], call, args) for prompt, call, args in journey.steps]
+        steps = [(prompt_classes[p], answer(call, args)) for p, call, args in journey.steps]
         responses = journey.responses
         step_count = journey.step_count
 
@@ -202,13 +209,13 @@ def setup(agentic, recording: str):
             while True:
                 if step.is_prompt():
                     prompt = step.prompt
-                    expected, call, args = next(answers)
+                    expected, answer_it = next(answers)
                     if not isinstance(prompt, expected):
                         raise SystemExit(f"{journey.name}: prompt {prompt} where {expected} was recorded")
                     message = getattr(prompt, "message_to_post", None)
                     if message is not None:
                         message.json  # what an app posts to the Visa page
-                    step = getattr(session, call)(*args)  # answers; the next step
+                    step = answer_it(session)  # answers; the next step
                     count += 1
                 elif step.is_done():
                     break
@@ -366,6 +373,7 @@ class Live:
         otps = 0
         kinds = self.kinds
         url = self.url
+        page_event = self.agentic.PageEvent
         step = session.advance()
         steps = 1
         while True:
@@ -377,14 +385,14 @@ class Live:
             if isinstance(prompt, kinds["provide"]) or isinstance(prompt, kinds["ceremony"]):
                 message = prompt.message_to_post
                 if message is None:
-                    step = session.visa_message(LIVE_READY, url)
+                    step = session.visa_message(page_event(LIVE_READY, url))
                 else:
                     text = message.json
                     route = "ceremony" if isinstance(prompt, kinds["ceremony"]) else "session"
                     paused = clock()
                     reply = self.page(route, text)
                     admin += clock() - paused
-                    step = session.visa_message(reply, url)
+                    step = session.visa_message(page_event(reply, url))
             elif isinstance(prompt, kinds["choose"]):
                 chosen = next(m for m in prompt.methods if m.method == self.otp_sms)
                 step = session.choose_step_up(chosen.identifier)

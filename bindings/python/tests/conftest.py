@@ -293,9 +293,11 @@ def drive(
         seen.append(name)
         if prompt.is_provide_visa_session():
             if prompt.message_to_post is None:
-                step = session.visa_message(page.ready(), page.origin)
+                step = session.visa_message(agentic.PageEvent(page.ready(), page.origin))
             else:
-                step = session.visa_message(page.session(prompt.message_to_post), page.origin)
+                step = session.visa_message(
+                    agentic.PageEvent(page.session(prompt.message_to_post), page.origin)
+                )
         elif prompt.is_choose_step_up():
             wanted = method or agentic.StepUpMethod.OTP_SMS()
             choice = next(m for m in prompt.methods if m.method == wanted)
@@ -305,7 +307,9 @@ def drive(
         elif prompt.is_complete_step_up():
             step = session.submit_issuer_auth_code(ISSUER_APP_CODE)
         elif prompt.is_passkey_ceremony():
-            step = session.visa_message(page.ceremony(prompt.message_to_post), page.origin)
+            step = session.visa_message(
+                agentic.PageEvent(page.ceremony(prompt.message_to_post), page.origin)
+            )
         elif prompt.is_redirect():
             assert visit(prompt.url) == 200
             step = session.redirect_completed()

@@ -316,6 +316,12 @@ def test_bad_input_is_refused_naming_the_field(sandbox, leaks, start, field):
     assert raised.value.problem
 
 
+def test_a_page_event_shows_its_origin_only():
+    event = agentic.PageEvent('{"secureToken":"ezAwMX06"}', "https://page.example")
+    assert repr(event) == str(event) == "PageEvent(origin='https://page.example', …)"
+    assert event == agentic.PageEvent('{"secureToken":"ezAwMX06"}', "https://page.example")
+
+
 def test_the_card_shows_no_field():
     card = agentic.CardDetails(CARD_CHALLENGED, "12", "30", CVV, name_on_card="Ada Lovelace")
     assert repr(card) == str(card) == "CardDetails(…)"
@@ -350,9 +356,9 @@ def test_a_page_message_from_another_origin_is_refused(sandbox, page, leaks):
     session = sandbox.client().start_visa_passkey(visa_params(sandbox))
     leaks.see_step(session.advance())
     with pytest.raises(agentic.AgenticError.PageMessageRefused) as refused:
-        session.visa_message(page.ready(), "https://evil.example")
+        session.visa_message(agentic.PageEvent(page.ready(), "https://evil.example"))
     with pytest.raises(agentic.AgenticError.PageMessageRefused):
-        session.visa_message("not json", page.origin)
+        session.visa_message(agentic.PageEvent("not json", page.origin))
     leaks.see(refused.value)
     assert "evil.example" in refused.value.detail
     step, _ = drive(session, page, leaks)

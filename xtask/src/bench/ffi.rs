@@ -368,7 +368,12 @@ fn python_bindings(built: &Built) -> Result<PathBuf, String> {
     let root = built.bench.join("python");
     let package = root.join("agentic");
     generate(built, "python", &package)?;
-    for module in ["__init__.py", "card_details.py", "page_message.py"] {
+    for module in [
+        "__init__.py",
+        "card_details.py",
+        "page_event.py",
+        "page_message.py",
+    ] {
         copy(
             &repo_root().join("bindings/python/agentic").join(module),
             &package.join(module),
@@ -601,7 +606,7 @@ pub fn run(mode: Mode) -> Result<Section, String> {
          journey (its parameter records built per run, with the run's order or token id), \
          calls `advance()` once, reads `message_to_post.json` where a prompt carries a Visa \
          page message (text inside the prompt: no call), and answers each prompt (`visa_message`, `choose_step_up` with the SMS \
-         OTP method, `submit_otp`; each answer returns the next step), releasing every object it got (`close()`/`destroy()` in Kotlin, \
+         OTP method, `submit_otp`; each answer returns the next step; a page message relayed as one `PageEvent`), releasing every object it got (`close()`/`destroy()` in Kotlin, \
          reference counting in Python). The Visa page is played over the sandbox's admin routes \
          (`POST /__sandbox/visa-page/session|ceremony`, the host's own HTTP client on the \
          calling thread: `http.client` in Python, a blocking keep-alive socket in Kotlin, since \
@@ -920,8 +925,8 @@ fn built_in_finding(kotlin: &Report, python: &Report, over_c: Option<f64>, out: 
         } else {
             format!(
                 "in {language} the floor is under the budget: what is over it is the steps' own \
-                 crossings — each string argument one allocation call, a page message relayed \
-                 as its text and its origin two — and lifting the prompts"
+                 crossings — the handle's clone, the call and the result's release, and one \
+                 allocation call per string argument or `PageEvent` — and lifting the prompts"
             )
         }
     };

@@ -1782,14 +1782,15 @@ public protocol JourneySessionProtocol: AnyObject, Sendable {
     func submitOtp(otp: String) throws  -> SessionStep
     
     /**
-     * Relays a message the Visa page posted (`event.data` as JSON text) with the origin the
-     * web view reported (`event.origin`). Answers `ProvideVisaSession` and `PasskeyCeremony`.
+     * Relays a message the Visa page posted: a `PageEvent` of `event.data` (JSON text) and
+     * the origin the web view reported (`event.origin`). Answers `ProvideVisaSession` and
+     * `PasskeyCeremony`.
      *
      * # Errors
      * `PageMessageRefused` (another origin, not a protocol message: ignore it and keep
      * relaying); `InvalidState`; then those of `advance()`.
      */
-    func visaMessage(json: String, origin: String) throws  -> SessionStep
+    func visaMessage(event: PageEvent) throws  -> SessionStep
     
     /**
      * Answers `ProvideVisaSession` when the app ran the Visa page itself: the session's
@@ -2087,20 +2088,20 @@ open func submitOtp(otp: String)throws  -> SessionStep  {
 }
     
     /**
-     * Relays a message the Visa page posted (`event.data` as JSON text) with the origin the
-     * web view reported (`event.origin`). Answers `ProvideVisaSession` and `PasskeyCeremony`.
+     * Relays a message the Visa page posted: a `PageEvent` of `event.data` (JSON text) and
+     * the origin the web view reported (`event.origin`). Answers `ProvideVisaSession` and
+     * `PasskeyCeremony`.
      *
      * # Errors
      * `PageMessageRefused` (another origin, not a protocol message: ignore it and keep
      * relaying); `InvalidState`; then those of `advance()`.
      */
-open func visaMessage(json: String, origin: String)throws  -> SessionStep  {
+open func visaMessage(event: PageEvent)throws  -> SessionStep  {
     return try  FfiConverterTypeSessionStep_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_journeysession_visa_message(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(json),
-        FfiConverterString.lower(origin),uniffiCallStatus
+        FfiConverterTypePageEvent_lower(event),uniffiCallStatus
     )
 })
 }
@@ -6168,6 +6169,52 @@ public func FfiConverterTypeCardDetails_lower(_ value: CardDetails) -> RustBuffe
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+public struct FfiConverterTypePageEvent: FfiConverter {
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PageEvent {
+        let builtinValue = try FfiConverterString.read(from: &buf)
+        return PageEvent(fields: builtinValue)
+    }
+
+    public static func write(_ value: PageEvent, into buf: inout [UInt8]) {
+        let builtinValue = value.fields
+        return FfiConverterString.write(builtinValue, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> PageEvent {
+        let builtinValue = try FfiConverterString.lift(value)
+        return PageEvent(fields: builtinValue)
+    }
+
+    public static func lower(_ value: PageEvent) -> RustBuffer {
+        let builtinValue = value.fields
+        return FfiConverterString.lower(builtinValue)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePageEvent_lift(_ value: RustBuffer) throws -> PageEvent {
+    return try FfiConverterTypePageEvent.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePageEvent_lower(_ value: PageEvent) -> RustBuffer {
+    return FfiConverterTypePageEvent.lower(value)
+}
+
+
+
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 public struct FfiConverterTypePageMessage: FfiConverter {
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PageMessage {
@@ -6324,7 +6371,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agentic_checksum_method_journeysession_submit_otp() != 35248) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_journeysession_visa_message() != 62748) {
+    if (uniffi_agentic_checksum_method_journeysession_visa_message() != 9932) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agentic_checksum_method_journeysession_visa_session() != 21853) {

@@ -406,7 +406,7 @@ RustBuffer uniffi_agentic_fn_method_journeysession_submit_otp(uint64_t ptr, Rust
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_JOURNEYSESSION_VISA_MESSAGE
 #define UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_JOURNEYSESSION_VISA_MESSAGE
-RustBuffer uniffi_agentic_fn_method_journeysession_visa_message(uint64_t ptr, RustBuffer json, RustBuffer origin, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_agentic_fn_method_journeysession_visa_message(uint64_t ptr, RustBuffer event, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_JOURNEYSESSION_VISA_SESSION

@@ -131,6 +131,16 @@ final class JourneyTests: XCTestCase {
         XCTAssertFalse(dumped.contains(Magic.cardNativeOtp) || dumped.contains("Ada"), dumped)
     }
 
+    func testAPageEventShowsItsOriginOnly() {
+        let event = PageEvent(json: #"{"secureToken":"ezAwMX06"}"#, origin: sandbox.origin)
+        for text in [String(describing: event), String(reflecting: event)] {
+            XCTAssertEqual(text, "PageEvent(origin: \(sandbox.origin), …)")
+        }
+        var dumped = ""
+        dump(event, to: &dumped)
+        XCTAssertFalse(dumped.contains("ezAwMX06"), dumped)
+    }
+
     func testInvalidInputNamesTheField() throws {
         let client = try TestClient(sandbox, .urlSession)
         XCTAssertThrowsError(
@@ -449,11 +459,11 @@ final class Pilot {
                 XCTAssertEqual(Sandbox.jsonString(message.json, key: "type"), "CREATE_AUTH_SESSION")
                 let reply = try sandbox.pageSession(message.json)
                 secret(Sandbox.jsonString(reply, key: "secureToken"))
-                return try session.visaMessage(json: reply, origin: sandbox.origin)
+                return try session.visaMessage(event: PageEvent(json: reply, origin: sandbox.origin))
             } else {
                 // The page loaded: it posts AUTH_READY.
                 let ready = "{\"type\":\"AUTH_READY\",\"requestID\":\"\(unique("ready"))\"}"
-                return try session.visaMessage(json: ready, origin: sandbox.origin)
+                return try session.visaMessage(event: PageEvent(json: ready, origin: sandbox.origin))
             }
         case let .chooseStepUp(methods):
             prompts.append("ChooseStepUp")
@@ -477,7 +487,7 @@ final class Pilot {
             secret(Sandbox.jsonString(authenticate, key: "payload"))
             let reply = try sandbox.pageCeremony(authenticate)
             secret(Sandbox.jsonString(reply, key: "fidoBlob"))
-            return try session.visaMessage(json: reply, origin: sandbox.origin)
+            return try session.visaMessage(event: PageEvent(json: reply, origin: sandbox.origin))
         case let .redirect(url):
             prompts.append("Redirect")
             XCTAssertEqual(try sandbox.visit(url), 200)

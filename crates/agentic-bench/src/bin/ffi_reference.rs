@@ -54,7 +54,7 @@ use agentic::api::client::{
 };
 use agentic::api::transport::{HttpRequest, HttpResponse, HttpTransport, HttpTransportError};
 use agentic::api::views::{OutcomeView, PromptView, SessionStep, StepUpMethod};
-use agentic::api::{AgenticClient, JourneySession};
+use agentic::api::{AgenticClient, JourneySession, PageEvent};
 use agentic_sandbox::{Sandbox, magic};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -543,7 +543,7 @@ fn answer(session: &JourneySession, step: &Step) -> Fallible<SessionStep> {
     let result = match step.call.as_str() {
         "submit_otp" => session.submit_otp(arg(0)?),
         "choose_step_up" => session.choose_step_up(arg(0)?),
-        "visa_message" => session.visa_message(arg(0)?, arg(1)?),
+        "visa_message" => session.visa_message(PageEvent::new(&arg(0)?, &arg(1)?)),
         "submit_issuer_auth_code" => session.submit_issuer_auth_code(arg(0)?),
         "step_up_completed" => session.step_up_completed(),
         "redirect_completed" => session.redirect_completed(),
@@ -1131,7 +1131,7 @@ impl Live {
                 PromptView::ProvideVisaSession {
                     message_to_post: None,
                     ..
-                } => session.visa_message(LIVE_READY.to_owned(), self.url.clone()),
+                } => session.visa_message(PageEvent::new(LIVE_READY, &self.url)),
                 PromptView::ProvideVisaSession {
                     message_to_post: Some(message),
                     ..
@@ -1149,7 +1149,7 @@ impl Live {
                     let paused = Instant::now();
                     let reply = self.page(route, json)?;
                     admin += paused.elapsed();
-                    session.visa_message(reply, self.url.clone())
+                    session.visa_message(PageEvent::new(&reply, &self.url))
                 }
                 PromptView::ChooseStepUp { methods } => {
                     let chosen = methods

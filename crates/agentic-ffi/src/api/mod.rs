@@ -18,5 +18,5 @@ pub mod transport;
 pub mod views;
 
 pub use client::{AgenticClient, ClientSettings};
-pub use session::JourneySession;
+pub use session::{JourneySession, PageEvent};
 pub use views::{PageMessage, PasskeyAssurance, PaymentCredentials, SessionStep};

@@ -1,6 +1,7 @@
 //! [`JourneySession`]: one running journey, answered prompt by prompt.
 
 use agentic_core::journey::Input;
+use zeroize::Zeroizing;
 
 use super::views::{JourneyKind, SessionStep};
 use crate::engine::{self, Secret, json};
@@ -105,14 +106,18 @@ impl JourneySession {
         self.answer(|| Ok(Input::IssuerAuthCode(Secret::new(code).issuer_auth_code()?)))
     }
 
-    /// Relays a message the Visa page posted (`event.data` as JSON text) with the origin the
-    /// web view reported (`event.origin`). Answers `ProvideVisaSession` and `PasskeyCeremony`.
+    /// Relays a message the Visa page posted: a `PageEvent` of `event.data` (JSON text) and
+    /// the origin the web view reported (`event.origin`). Answers `ProvideVisaSession` and
+    /// `PasskeyCeremony`.
     ///
     /// # Errors
     /// `PageMessageRefused` (another origin, not a protocol message: ignore it and keep
     /// relaying); `InvalidState`; then those of `advance()`.
-    pub fn visa_message(&self, json: String, origin: String) -> Result<SessionStep, AgenticError> {
-        self.answer(|| Ok(Input::VisaMessage { json, origin }))
+    pub fn visa_message(&self, event: PageEvent) -> Result<SessionStep, AgenticError> {
+        self.answer(|| {
+            let (json, origin) = event.read()?;
+            Ok(Input::VisaMessage { json, origin })
+        })
     }
 
     /// Answers `ProvideVisaSession` when the app ran the Visa page itself: the session's
@@ -195,5 +200,87 @@ impl JourneySession {
     /// `AgenticClient.resume_*` after the app was killed.
     pub fn checkpoint(&self) -> String {
         self.session.checkpoint()
+    }
+}
+
+/// A message the Visa page posted, as the host's `PageEvent` class sends it: the origin the web
+/// view reported, then the message's JSON text, joined by NUL (no origin holds one, and no JSON
+/// text holds one unescaped). One value instead of two string arguments: one buffer for the
+/// host to allocate and fill per relayed message (BENCHMARKS.md, "FFI cost per step"). The
+/// classes (crates/agentic-ffi/uniffi.toml maps them; bindings/*/ hold them) show the origin
+/// only: the page's messages carry the `secureToken` and the passkey result. Read inside the
+/// call ([`PageEvent::read`]); no call returns one.
+pub struct PageEvent(Zeroizing<String>);
+
+impl std::fmt::Debug for PageEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PageEvent(<redacted>)")
+    }
+}
+
+uniffi::custom_type!(PageEvent, String, {
+    lower: |event| event.0.as_str().to_owned(),
+    try_lift: |text| Ok(PageEvent(Zeroizing::new(text))),
+});
+
+impl PageEvent {
+    /// The event as the bindings' classes send it (for Rust callers of this API: the
+    /// benchmarks' reference).
+    pub fn new(json: &str, origin: &str) -> Self {
+        Self(Zeroizing::new(format!("{origin}\0{json}")))
+    }
+
+    /// The message's JSON text and its origin.
+    ///
+    /// # Errors
+    /// [`AgenticError::InvalidInput`] for `event` when the text has no origin part (not written
+    /// by a binding's `PageEvent`).
+    pub(crate) fn read(self) -> Result<(String, String), AgenticError> {
+        let (origin, json) = self
+            .0
+            .split_once('\0')
+            .ok_or_else(|| AgenticError::InvalidInput {
+                field: "event".to_owned(),
+                problem: "must be the bindings' PageEvent: the origin, a NUL, the message"
+                    .to_owned(),
+            })?;
+        Ok((json.to_owned(), origin.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_event_is_read_back_as_its_message_and_origin() {
+        let event = PageEvent::new(
+            r#"{"type":"AUTH_READY","x":"a\u0000b"}"#,
+            "https://o.example",
+        );
+        assert_eq!(format!("{event:?}"), "PageEvent(<redacted>)");
+        let (json, origin) = event.read().expect("both parts");
+        assert_eq!(json, r#"{"type":"AUTH_READY","x":"a\u0000b"}"#);
+        assert_eq!(origin, "https://o.example");
+        // A NUL inside the message stays in the message: the origin ends at the first one.
+        let (json, origin) = PageEvent::new("a\0b", "https://o.example")
+            .read()
+            .expect("parts");
+        assert_eq!(
+            (json.as_str(), origin.as_str()),
+            ("a\0b", "https://o.example")
+        );
+    }
+
+    #[test]
+    fn a_page_event_without_its_origin_part_is_invalid_input_for_the_event() {
+        let malformed = PageEvent(Zeroizing::new(r#"{"type":"AUTH_READY"}"#.to_owned()));
+        match malformed.read() {
+            Err(AgenticError::InvalidInput { field, problem }) => {
+                assert_eq!(field, "event");
+                assert!(!problem.contains("AUTH_READY"), "{problem}");
+            }
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
     }
 }

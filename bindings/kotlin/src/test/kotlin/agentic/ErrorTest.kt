@@ -166,8 +166,8 @@ class ErrorTest {
                 val prompt = pilot.runUntil(session) { it is PromptView.ProvideVisaSession } as PromptView.ProvideVisaSession
                 assertEquals(sandbox.origin, prompt.origin)
                 val ready = """{"type":"AUTH_READY","requestID":"r1"}"""
-                assertThrowsAgentic<AgenticException.PageMessageRefused> { session.visaMessage(ready, "https://evil.example") }
-                assertThrowsAgentic<AgenticException.PageMessageRefused> { session.visaMessage("not json", sandbox.origin) }
+                assertThrowsAgentic<AgenticException.PageMessageRefused> { session.visaMessage(PageEvent(ready, "https://evil.example")) }
+                assertThrowsAgentic<AgenticException.PageMessageRefused> { session.visaMessage(PageEvent("not json", sandbox.origin)) }
                 assertTrue(pilot.complete(session) is OutcomeView.PasskeyVerified)
             }
         }

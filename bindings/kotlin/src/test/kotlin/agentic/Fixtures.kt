@@ -301,14 +301,14 @@ class Pilot(
                 val message = prompt.messageToPost
                 if (message == null) {
                     // The page loaded: it posts AUTH_READY.
-                    session.visaMessage("""{"type":"AUTH_READY","requestID":"${unique("ready")}"}""", sandbox.origin)
+                    session.visaMessage(PageEvent("""{"type":"AUTH_READY","requestID":"${unique("ready")}"}""", sandbox.origin))
                 } else {
                     check(jsonString(message.json, "type") == "CREATE_AUTH_SESSION") { "a ${jsonString(message.json, "type")} message" }
                     canary.text("a page message", message.toString())
                     val reply = sandbox.pageSession(message.json)
                     secureToken = jsonString(reply, "secureToken")
                     canary.secret(secureToken)
-                    session.visaMessage(reply, sandbox.origin)
+                    session.visaMessage(PageEvent(reply, sandbox.origin))
                 }
             }
             is PromptView.ChooseStepUp -> {
@@ -332,7 +332,7 @@ class Pilot(
                 canary.secret(jsonString(authenticate, "payload"))
                 val reply = sandbox.pageCeremony(authenticate)
                 canary.secret(jsonString(reply, "fidoBlob"))
-                session.visaMessage(reply, sandbox.origin)
+                session.visaMessage(PageEvent(reply, sandbox.origin))
             }
             is PromptView.Redirect -> {
                 prompts += "Redirect"

@@ -62,7 +62,11 @@ class SecretsTest {
 
             val card = CardDetails(badCard, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV, nameOnCard = "Ada Lovelace")
             assertEquals("CardDetails(…)", card.toString())
-            for (value in listOf(client.settings, enrollment, purchase, native, visa, card)) canary.text("a record", value.toString())
+            val event = PageEvent("""{"secureToken":"$badCard"}""", sandbox.origin)
+            assertEquals("PageEvent(origin=${sandbox.origin}, …)", event.toString())
+            for (value in listOf(client.settings, enrollment, purchase, native, visa, card, event)) {
+                canary.text("a record", value.toString())
+            }
             val transported = client.transport!!.texts
             assertTrue(transported.size > 20, "${transported.size} requests and responses")
             transported.forEach { canary.text("a transported request or response", it) }

@@ -19,6 +19,7 @@
 package bench
 
 import agentic.CardDetails
+import agentic.PageEvent
 import java.io.BufferedInputStream
 import java.io.ByteArrayOutputStream
 import java.io.File
@@ -199,7 +200,7 @@ private fun answer(session: JourneySession, step: Step): SessionStep {
     return when (step.call) {
         "submit_otp" -> session.submitOtp(a[0])
         "choose_step_up" -> session.chooseStepUp(a[0])
-        "visa_message" -> session.visaMessage(a[0], a[1])
+        "visa_message" -> session.visaMessage(PageEvent(a[0], a[1]))
         "submit_issuer_auth_code" -> session.submitIssuerAuthCode(a[0])
         "step_up_completed" -> session.stepUpCompleted()
         "redirect_completed" -> session.redirectCompleted()
@@ -483,13 +484,13 @@ class Live(settings: Map<String, String>, journeys: List<Journey>) {
                             is PromptView.ProvideVisaSession -> {
                                 val message = prompt.messageToPost
                                 if (message == null) {
-                                    session.visaMessage(LIVE_READY, url)
+                                    session.visaMessage(PageEvent(LIVE_READY, url))
                                 } else {
                                     val text = message.json
                                     val paused = System.nanoTime()
                                     val reply = page("session", text)
                                     admin += System.nanoTime() - paused
-                                    session.visaMessage(reply, url)
+                                    session.visaMessage(PageEvent(reply, url))
                                 }
                             }
                             is PromptView.PasskeyCeremony -> {
@@ -497,7 +498,7 @@ class Live(settings: Map<String, String>, journeys: List<Journey>) {
                                 val paused = System.nanoTime()
                                 val reply = page("ceremony", text)
                                 admin += System.nanoTime() - paused
-                                session.visaMessage(reply, url)
+                                session.visaMessage(PageEvent(reply, url))
                             }
                             is PromptView.ChooseStepUp -> {
                                 val chosen = prompt.methods.first { it.method == StepUpMethod.OtpSms }
