@@ -307,7 +307,7 @@ fn secret(value: Option<String>) -> Option<Secret> {
 /// (crates/agentic-ffi/uniffi.toml maps them; bindings/*/ hold them) show no field in their
 /// toString() / description / repr(). One value with named fields instead of four positional
 /// arguments, and one buffer for the host to allocate and fill instead of four (BENCHMARKS.md,
-/// "FFI cost per step"). It is read inside the call ([`CardDetails::read`]), so that a
+/// "FFI cost per step"). It is read inside the call (`CardDetails::read`), so that a
 /// malformed one is an `InvalidInput` like any other argument. No call returns one.
 pub struct CardDetails(Zeroizing<String>);
 

@@ -209,7 +209,7 @@ impl JourneySession {
 /// host to allocate and fill per relayed message (BENCHMARKS.md, "FFI cost per step"). The
 /// classes (crates/agentic-ffi/uniffi.toml maps them; bindings/*/ hold them) show the origin
 /// only: the page's messages carry the `secureToken` and the passkey result. Read inside the
-/// call ([`PageEvent::read`]); no call returns one.
+/// call (`PageEvent::read`); no call returns one.
 pub struct PageEvent(Zeroizing<String>);
 
 impl std::fmt::Debug for PageEvent {
