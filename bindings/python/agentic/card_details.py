@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 _SEPARATOR = "\0"
+_NAME_MARK = "="
 
 
 class CardDetails:
@@ -31,22 +32,19 @@ class CardDetails:
         self.name_on_card = name_on_card
 
     def _fields(self) -> str:
-        """The form the SDK reads: the fields joined by NUL, which none holds."""
+        """The form the SDK reads: five fields joined by NUL, which none holds; the name marked
+        with a leading ``=`` (the field empty when there is none)."""
+        name = "" if self.name_on_card is None else _NAME_MARK + self.name_on_card
         return _SEPARATOR.join(
-            (
-                self.number,
-                self.exp_month,
-                self.exp_year,
-                self.security_code,
-                self.name_on_card or "",
-            )
+            (self.number, self.exp_month, self.exp_year, self.security_code, name)
         )
 
     @classmethod
     def _from_fields(cls, fields: str) -> CardDetails:
         """The SDK never returns a card; this reads its format back all the same."""
         parts = [*fields.split(_SEPARATOR), "", "", "", "", ""][:5]
-        return cls(*parts[:4], parts[4] or None)
+        name = parts[4].removeprefix(_NAME_MARK) if parts[4] else None
+        return cls(*parts[:4], name)
 
     def __repr__(self) -> str:
         return "CardDetails(…)"

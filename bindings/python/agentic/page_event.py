@@ -12,7 +12,8 @@ class PageEvent:
     SDK refuses a message from any other origin than the prompt's.
 
     **Secret**: the page's messages carry the ``secureToken`` and the passkey result. ``repr()``
-    and ``str()`` show the origin only; never log ``json``.
+    and ``str()`` show neither part (were the two swapped, the origin would hold the message);
+    never log ``json``.
     """
 
     __slots__ = ("json", "origin")
@@ -28,11 +29,11 @@ class PageEvent:
     @classmethod
     def _from_fields(cls, fields: str) -> PageEvent:
         """The SDK never returns an event; this reads its format back all the same."""
-        origin, _, json = fields.partition(_SEPARATOR)
-        return cls(json, origin)
+        origin, separator, json = fields.partition(_SEPARATOR)
+        return cls(json, origin) if separator else cls(fields, "")
 
     def __repr__(self) -> str:
-        return f"PageEvent(origin={self.origin!r}, …)"
+        return "PageEvent(…)"
 
     __str__ = __repr__
 

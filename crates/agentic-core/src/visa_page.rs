@@ -713,7 +713,8 @@ impl IncomingMessage {
 }
 
 /// Why a page message was refused. Nothing of the message's content (and no secret) is in the
-/// error; origins are not secret and are shown.
+/// error; origins are not secret and are shown, unless the text given as the origin holds what
+/// no origin holds (braces, quotes, spaces: a message passed in its place).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PageMessageError {
     /// The message did not come from the expected page. Ignore it (do not act on it, do not
@@ -772,7 +773,17 @@ pub fn parse_incoming(
     expected: &VisaPageOrigin,
 ) -> Result<IncomingMessage, PageMessageError> {
     if !expected.matches(origin) {
-        let got = if origin.len() > MAX_QUOTED_ORIGIN {
+        // Not quoted when it holds what no origin (not even `null` or a bad one) holds: a host
+        // that swapped the message and its origin would put the message (a `secureToken`) in
+        // the error.
+        let unlike_an_origin = origin.chars().any(|c| {
+            matches!(c, '{' | '}' | '"' | '\'' | '\\' | '<' | '>')
+                || c.is_whitespace()
+                || c.is_control()
+        });
+        let got = if unlike_an_origin {
+            format!("<not an origin: {} characters>", origin.chars().count())
+        } else if origin.len() > MAX_QUOTED_ORIGIN {
             let mut cut = MAX_QUOTED_ORIGIN;
             while !origin.is_char_boundary(cut) {
                 cut -= 1;

@@ -156,6 +156,15 @@ fn wrong_origins_are_rejected_before_the_text_is_read() {
         panic!("expected an origin error");
     };
     assert!(got.chars().count() <= 257 && got.ends_with('…'));
+    // A message given as the origin (the two swapped) is not quoted: it can hold a secret.
+    let swapped = r#"{"type":"AUTH_COMPLETE","secureToken":"ezAwMX06"}"#;
+    assert_eq!(
+        parse_incoming(SANDBOX, swapped, &expected),
+        Err(PageMessageError::UnexpectedOrigin {
+            expected: SANDBOX.to_owned(),
+            got: format!("<not an origin: {} characters>", swapped.chars().count()),
+        })
+    );
 }
 
 // --- outgoing --------------------------------------------------------------------------------

@@ -222,6 +222,8 @@ impl Report {
                         outside: parse(outside)?,
                     });
                 }
+                // A malformed operation would silently drop the finding that reads it.
+                ["op", ..] => return Err(format!("{who}: bad line {line:?}")),
                 _ => {}
             }
         }
@@ -938,14 +940,16 @@ fn built_in_finding(kotlin: &Report, python: &Report, over_c: Option<f64>, out: 
          release the result buffer) costs {:.1}× the bare call in Kotlin and {:.1}× in Python; \
          each string argument adds an allocation call, and Python writes and reads every field \
          of a record in interpreted code. The starts with their releases cost, in bare calls, \
-         {} in Kotlin and {} in Python. **Floor:** were every one of the {} steps as cheap as \
-         `advance_finished`, the four starts spread over them would still make the FFI cost \
-         {:.1}× the bare call per step in Kotlin and {:.1}× in Python; {}; {}.\n",
+         {} in Kotlin and {} in Python. **Floor:** were every step as cheap as \
+         `advance_finished`, the starts spread over the steps ({} in Kotlin, {} in Python) \
+         would still make the FFI cost {:.1}× the bare call per step in Kotlin and {:.1}× in \
+         Python; {}; {}.\n",
         k.cheapest_step,
         p.cheapest_step,
         k.starts_text(),
         p.starts_text(),
         k.steps,
+        p.steps,
         k.ratio,
         p.ratio,
         verdict(&k, "Kotlin", None),

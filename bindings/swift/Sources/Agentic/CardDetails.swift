@@ -34,9 +34,11 @@ extension CardDetails: CustomStringConvertible, CustomDebugStringConvertible, Cu
 }
 
 extension CardDetails {
-    /// The form the SDK reads: the fields joined by NUL, which none holds.
+    /// The form the SDK reads: five fields joined by NUL, which none holds; the name marked with
+    /// a leading `=` (the field empty when there is none).
     var fields: String {
-        [number, expMonth, expYear, securityCode, nameOnCard ?? ""].joined(separator: "\u{0}")
+        [number, expMonth, expYear, securityCode, nameOnCard.map { "=" + $0 } ?? ""]
+            .joined(separator: "\u{0}")
     }
 
     /// The SDK never returns a card; this reads its format back all the same.
@@ -45,7 +47,7 @@ extension CardDetails {
         func part(_ i: Int) -> String { i < parts.count ? parts[i] : "" }
         self.init(
             number: part(0), expMonth: part(1), expYear: part(2), securityCode: part(3),
-            nameOnCard: part(4).isEmpty ? nil : part(4)
+            nameOnCard: part(4).isEmpty ? nil : String(part(4).dropFirst())
         )
     }
 }

@@ -7,7 +7,8 @@
 /// a message from any other origin than the prompt's.
 ///
 /// **Secret**: the page's messages carry the `secureToken` and the passkey result.
-/// `description`, `debugDescription` and the mirror show the origin only; never log `json`.
+/// `description`, `debugDescription` and the mirror show neither part (were the two swapped,
+/// the origin would hold the message); never log `json`.
 public struct PageEvent: Equatable, Hashable, Sendable {
     /// The message as JSON text, as the page posted it.
     public let json: String
@@ -21,9 +22,9 @@ public struct PageEvent: Equatable, Hashable, Sendable {
 }
 
 extension PageEvent: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public var description: String { "PageEvent(origin: \(origin), …)" }
-    public var debugDescription: String { description }
-    public var customMirror: Mirror { Mirror(self, children: ["origin": origin]) }
+    public var description: String { "PageEvent(…)" }
+    public var debugDescription: String { "PageEvent(…)" }
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
 }
 
 extension PageEvent {

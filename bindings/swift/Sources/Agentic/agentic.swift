@@ -619,8 +619,9 @@ public protocol AgenticClientProtocol: AnyObject, Sendable {
      * a submission in flight.
      *
      * # Errors
-     * `CannotResume`; `InvalidInput` for a malformed secret, or for `card` when both the
-     * details and a token are given.
+     * `CannotResume`; `InvalidInput` for a malformed secret, for `card` when both the details
+     * and a token are given, for `card_security_code` without a token (the details hold their
+     * own).
      */
     func resumeDirectOtp(checkpoint: String, otp: String?, card: CardDetails?, cardToken: String?, cardSecurityCode: String?) throws  -> JourneySession
     
@@ -631,9 +632,10 @@ public protocol AgenticClientProtocol: AnyObject, Sendable {
      * during the ceremony, the OTP of a validation in flight (or it is asked again).
      *
      * # Errors
-     * `CannotResume`; `InvalidInput` for a malformed secret.
+     * `CannotResume`; `InvalidInput` for a malformed secret, or for `card` when both the
+     * details and a token are given.
      */
-    func resumeEnrollment(checkpoint: String, secureToken: String?, visaPayload: String?, otp: String?, cardToken: String?, card: CardDetails?) throws  -> JourneySession
+    func resumeEnrollment(checkpoint: String, secureToken: String?, visaPayload: String?, otp: String?, card: CardDetails?, cardToken: String?) throws  -> JourneySession
     
     /**
      * Continues a purchase from its checkpoint: the `secureToken` while provisioning, the
@@ -659,8 +661,8 @@ public protocol AgenticClientProtocol: AnyObject, Sendable {
      * Starts a Direct OTP payment with the card the user typed.
      *
      * # Errors
-     * `InvalidInput` naming the field; `Configuration` when Juspay or its routing id is not
-     * configured.
+     * `InvalidInput` naming the field (`card` for a `CardDetails` no binding wrote);
+     * `Configuration` when Juspay or its routing id is not configured.
      */
     func startDirectOtp(params: DirectOtpParams, card: CardDetails) throws  -> JourneySession
     
@@ -677,8 +679,8 @@ public protocol AgenticClientProtocol: AnyObject, Sendable {
      * Starts a card enrollment with the card the user typed (tokenized first).
      *
      * # Errors
-     * `InvalidInput` naming the field (`card_number`, `customerId`, `page_origin` …);
-     * `Configuration` when Juspay is not configured.
+     * `InvalidInput` naming the field (`card_number`, `customerId`, `page_origin` …; `card`
+     * for a `CardDetails` no binding wrote); `Configuration` when Juspay is not configured.
      */
     func startEnrollment(params: EnrollmentParams, card: CardDetails) throws  -> JourneySession
     
@@ -792,8 +794,9 @@ public convenience init(settings: ClientSettings, juspayApiKey: String? = nil, j
      * a submission in flight.
      *
      * # Errors
-     * `CannotResume`; `InvalidInput` for a malformed secret, or for `card` when both the
-     * details and a token are given.
+     * `CannotResume`; `InvalidInput` for a malformed secret, for `card` when both the details
+     * and a token are given, for `card_security_code` without a token (the details hold their
+     * own).
      */
 open func resumeDirectOtp(checkpoint: String, otp: String? = nil, card: CardDetails? = nil, cardToken: String? = nil, cardSecurityCode: String? = nil)throws  -> JourneySession  {
     return try  FfiConverterTypeJourneySession_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
@@ -816,9 +819,10 @@ open func resumeDirectOtp(checkpoint: String, otp: String? = nil, card: CardDeta
      * during the ceremony, the OTP of a validation in flight (or it is asked again).
      *
      * # Errors
-     * `CannotResume`; `InvalidInput` for a malformed secret.
+     * `CannotResume`; `InvalidInput` for a malformed secret, or for `card` when both the
+     * details and a token are given.
      */
-open func resumeEnrollment(checkpoint: String, secureToken: String? = nil, visaPayload: String? = nil, otp: String? = nil, cardToken: String? = nil, card: CardDetails? = nil)throws  -> JourneySession  {
+open func resumeEnrollment(checkpoint: String, secureToken: String? = nil, visaPayload: String? = nil, otp: String? = nil, card: CardDetails? = nil, cardToken: String? = nil)throws  -> JourneySession  {
     return try  FfiConverterTypeJourneySession_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
         uniffiCallStatus in
     uniffi_agentic_fn_method_agenticclient_resume_enrollment(
@@ -827,8 +831,8 @@ open func resumeEnrollment(checkpoint: String, secureToken: String? = nil, visaP
         FfiConverterOptionString.lower(secureToken),
         FfiConverterOptionString.lower(visaPayload),
         FfiConverterOptionString.lower(otp),
-        FfiConverterOptionString.lower(cardToken),
-        FfiConverterOptionTypeCardDetails.lower(card),uniffiCallStatus
+        FfiConverterOptionTypeCardDetails.lower(card),
+        FfiConverterOptionString.lower(cardToken),uniffiCallStatus
     )
 })
 }
@@ -882,8 +886,8 @@ open func resumeVisaPasskey(checkpoint: String, secureToken: String? = nil, visa
      * Starts a Direct OTP payment with the card the user typed.
      *
      * # Errors
-     * `InvalidInput` naming the field; `Configuration` when Juspay or its routing id is not
-     * configured.
+     * `InvalidInput` naming the field (`card` for a `CardDetails` no binding wrote);
+     * `Configuration` when Juspay or its routing id is not configured.
      */
 open func startDirectOtp(params: DirectOtpParams, card: CardDetails)throws  -> JourneySession  {
     return try  FfiConverterTypeJourneySession_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
@@ -919,8 +923,8 @@ open func startDirectOtpWithSavedCard(params: DirectOtpParams, cardToken: String
      * Starts a card enrollment with the card the user typed (tokenized first).
      *
      * # Errors
-     * `InvalidInput` naming the field (`card_number`, `customerId`, `page_origin` …);
-     * `Configuration` when Juspay is not configured.
+     * `InvalidInput` naming the field (`card_number`, `customerId`, `page_origin` …; `card`
+     * for a `CardDetails` no binding wrote); `Configuration` when Juspay is not configured.
      */
 open func startEnrollment(params: EnrollmentParams, card: CardDetails)throws  -> JourneySession  {
     return try  FfiConverterTypeJourneySession_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
@@ -1788,7 +1792,8 @@ public protocol JourneySessionProtocol: AnyObject, Sendable {
      *
      * # Errors
      * `PageMessageRefused` (another origin, not a protocol message: ignore it and keep
-     * relaying); `InvalidState`; then those of `advance()`.
+     * relaying); `InvalidInput` for `event` when no binding wrote it; `InvalidState`; then
+     * those of `advance()`.
      */
     func visaMessage(event: PageEvent) throws  -> SessionStep
     
@@ -2094,7 +2099,8 @@ open func submitOtp(otp: String)throws  -> SessionStep  {
      *
      * # Errors
      * `PageMessageRefused` (another origin, not a protocol message: ignore it and keep
-     * relaying); `InvalidState`; then those of `advance()`.
+     * relaying); `InvalidInput` for `event` when no binding wrote it; `InvalidState`; then
+     * those of `advance()`.
      */
 open func visaMessage(event: PageEvent)throws  -> SessionStep  {
     return try  FfiConverterTypeSessionStep_lift(try rustCallWithError(FfiConverterTypeAgenticError_lift) {
@@ -5071,7 +5077,7 @@ public enum PromptView: Equatable, Hashable {
     
     /**
      * Open the Visa auth page (hidden iframe / web view) at `origin` and relay every message it
-     * posts with `visa_message(json, origin)`. Once the page said `AUTH_READY`, this prompt
+     * posts with `visa_message(PageEvent(json, origin))`. Once the page said `AUTH_READY`, this prompt
      * comes back with `message_to_post` (`CREATE_AUTH_SESSION`) to post to it. A host that ran
      * the page itself answers `visa_session(…)`; `page_closed()` if the page went away.
      */
@@ -5124,7 +5130,7 @@ public enum PromptView: Equatable, Hashable {
     )
     /**
      * Post `message_to_post` to the Visa page at `origin` (a popup when `popup`), relay what it
-     * posts back with `visa_message(json, origin)`, or `page_closed()`.
+     * posts back with `visa_message(PageEvent(json, origin))`, or `page_closed()`.
      */
     case passkeyCeremony(
         /**
@@ -6299,10 +6305,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agentic_checksum_func_sdk_version() != 39574) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_agenticclient_resume_direct_otp() != 8824) {
+    if (uniffi_agentic_checksum_method_agenticclient_resume_direct_otp() != 26458) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_agenticclient_resume_enrollment() != 33216) {
+    if (uniffi_agentic_checksum_method_agenticclient_resume_enrollment() != 12061) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agentic_checksum_method_agenticclient_resume_purchase() != 56544) {
@@ -6311,13 +6317,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agentic_checksum_method_agenticclient_resume_visa_passkey() != 14162) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_agenticclient_start_direct_otp() != 60176) {
+    if (uniffi_agentic_checksum_method_agenticclient_start_direct_otp() != 39325) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agentic_checksum_method_agenticclient_start_direct_otp_with_saved_card() != 49077) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_agenticclient_start_enrollment() != 49863) {
+    if (uniffi_agentic_checksum_method_agenticclient_start_enrollment() != 8649) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agentic_checksum_method_agenticclient_start_enrollment_with_card_token() != 17532) {
@@ -6371,7 +6377,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agentic_checksum_method_journeysession_submit_otp() != 35248) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agentic_checksum_method_journeysession_visa_message() != 9932) {
+    if (uniffi_agentic_checksum_method_journeysession_visa_message() != 44971) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agentic_checksum_method_journeysession_visa_session() != 21853) {

@@ -281,7 +281,7 @@ uint64_t uniffi_agentic_fn_method_agenticclient_resume_direct_otp(uint64_t ptr, 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_AGENTICCLIENT_RESUME_ENROLLMENT
 #define UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_AGENTICCLIENT_RESUME_ENROLLMENT
-uint64_t uniffi_agentic_fn_method_agenticclient_resume_enrollment(uint64_t ptr, RustBuffer checkpoint, RustBuffer secure_token, RustBuffer visa_payload, RustBuffer otp, RustBuffer card_token, RustBuffer card, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_agentic_fn_method_agenticclient_resume_enrollment(uint64_t ptr, RustBuffer checkpoint, RustBuffer secure_token, RustBuffer visa_payload, RustBuffer otp, RustBuffer card, RustBuffer card_token, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTIC_FN_METHOD_AGENTICCLIENT_RESUME_PURCHASE

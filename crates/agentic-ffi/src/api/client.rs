@@ -301,9 +301,11 @@ fn secret(value: Option<String>) -> Option<Secret> {
     value.map(Secret::new)
 }
 
-/// The card the user typed, as the host's `CardDetails` class sends it: one string, its fields
-/// (number, expiry month, expiry year, security code, name on the card or empty) joined by NUL,
-/// which no card field holds, so that no language has to escape them. The classes
+/// The card the user typed, as the host's `CardDetails` class sends it: one string, five fields
+/// joined by NUL, which no card field holds, so that no language has to escape them: number,
+/// expiry month, expiry year, security code, and the name on the card marked with a leading
+/// `=` (`=` alone for an empty name; the field empty when there is none). A NUL inside a field
+/// changes the count and is refused, never read as another field. The classes
 /// (crates/agentic-ffi/uniffi.toml maps them; bindings/*/ hold them) show no field in their
 /// toString() / description / repr(). One value with named fields instead of four positional
 /// arguments, and one buffer for the host to allocate and fill instead of four (BENCHMARKS.md,
@@ -313,6 +315,9 @@ pub struct CardDetails(Zeroizing<String>);
 
 /// The separator of the fields.
 const CARD_SEPARATOR: char = '\0';
+
+/// What starts a given name (the fifth field), so that an empty name is not no name.
+const CARD_NAME_MARK: char = '=';
 
 impl std::fmt::Debug for CardDetails {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -335,13 +340,8 @@ impl CardDetails {
         security_code: &str,
         name_on_card: Option<&str>,
     ) -> Self {
-        let fields = [
-            number,
-            exp_month,
-            exp_year,
-            security_code,
-            name_on_card.unwrap_or_default(),
-        ];
+        let name = name_on_card.map_or_else(String::new, |name| format!("{CARD_NAME_MARK}{name}"));
+        let fields = [number, exp_month, exp_year, security_code, &name];
         Self(Zeroizing::new(fields.join(&CARD_SEPARATOR.to_string())))
     }
 
@@ -349,11 +349,18 @@ impl CardDetails {
     /// `card_number`, `card_exp_month`, `card_exp_year`, `card_security_code`).
     ///
     /// # Errors
-    /// [`AgenticError::InvalidInput`] for `card` when the text does not hold the five fields (a
-    /// field holding a NUL).
-    fn read(self) -> Result<engine::CardDetails, AgenticError> {
+    /// [`AgenticError::InvalidInput`] for `card` when the text does not hold the five fields
+    /// (a field holding a NUL) or the name lacks its mark.
+    fn read(self) -> Result<engine::CardFields, AgenticError> {
         let fields: Vec<&str> = self.0.split(CARD_SEPARATOR).collect();
-        let [number, exp_month, exp_year, security_code, name] = fields[..] else {
+        let read = match fields[..] {
+            [number, month, year, code, ""] => Some((number, month, year, code, None)),
+            [number, month, year, code, name] => name
+                .strip_prefix(CARD_NAME_MARK)
+                .map(|name| (number, month, year, code, Some(name))),
+            _ => None,
+        };
+        let Some((number, exp_month, exp_year, security_code, name)) = read else {
             return Err(AgenticError::InvalidInput {
                 field: "card".to_owned(),
                 problem: "must be the bindings' CardDetails: five fields, none holding a NUL \
@@ -361,14 +368,45 @@ impl CardDetails {
                     .to_owned(),
             });
         };
-        Ok(engine::CardDetails {
+        Ok(engine::CardFields {
             number: Secret::new(number),
             exp_month: Secret::new(exp_month),
             exp_year: Secret::new(exp_year),
             security_code: Secret::new(security_code),
-            name_on_card: (!name.is_empty()).then(|| name.to_owned()),
+            name_on_card: name.map(str::to_owned),
         })
     }
+}
+
+/// Checks the card a resume was given: the details or a saved card's token, not both, and a
+/// saved card's CVV only with its token.
+///
+/// # Errors
+/// [`AgenticError::InvalidInput`] for `card` or `card_security_code`.
+fn one_card(
+    card: Option<&CardDetails>,
+    card_token: Option<&str>,
+    card_security_code: Option<&str>,
+) -> Result<(), AgenticError> {
+    let invalid = |field: &str, problem: &str| {
+        Err(AgenticError::InvalidInput {
+            field: field.to_owned(),
+            problem: problem.to_owned(),
+        })
+    };
+    if card.is_some() && card_token.is_some() {
+        return invalid(
+            "card",
+            "give the card details or a saved card's token, not both",
+        );
+    }
+    if card_security_code.is_some() && card_token.is_none() {
+        return invalid(
+            "card_security_code",
+            "goes with a saved card's token (card details carry their own)",
+        );
+    }
+    Ok(())
 }
 
 impl AgenticClient {
@@ -455,8 +493,8 @@ impl AgenticClient {
     /// Starts a card enrollment with the card the user typed (tokenized first).
     ///
     /// # Errors
-    /// `InvalidInput` naming the field (`card_number`, `customerId`, `page_origin` …);
-    /// `Configuration` when Juspay is not configured.
+    /// `InvalidInput` naming the field (`card_number`, `customerId`, `page_origin` …; `card`
+    /// for a `CardDetails` no binding wrote); `Configuration` when Juspay is not configured.
     pub fn start_enrollment(
         &self,
         params: EnrollmentParams,
@@ -534,8 +572,8 @@ impl AgenticClient {
     /// Starts a Direct OTP payment with the card the user typed.
     ///
     /// # Errors
-    /// `InvalidInput` naming the field; `Configuration` when Juspay or its routing id is not
-    /// configured.
+    /// `InvalidInput` naming the field (`card` for a `CardDetails` no binding wrote);
+    /// `Configuration` when Juspay or its routing id is not configured.
     pub fn start_direct_otp(
         &self,
         params: DirectOtpParams,
@@ -607,13 +645,14 @@ impl AgenticClient {
     /// during the ceremony, the OTP of a validation in flight (or it is asked again).
     ///
     /// # Errors
-    /// `CannotResume`; `InvalidInput` for a malformed secret.
+    /// `CannotResume`; `InvalidInput` for a malformed secret, or for `card` when both the
+    /// details and a token are given.
     #[uniffi::method(default(
         secure_token = None,
         visa_payload = None,
         otp = None,
-        card_token = None,
-        card = None
+        card = None,
+        card_token = None
     ))]
     pub fn resume_enrollment(
         &self,
@@ -621,10 +660,11 @@ impl AgenticClient {
         secure_token: Option<String>,
         visa_payload: Option<String>,
         otp: Option<String>,
-        card_token: Option<String>,
         card: Option<CardDetails>,
+        card_token: Option<String>,
     ) -> Result<Arc<JourneySession>, AgenticError> {
         guard(|| {
+            one_card(card.as_ref(), card_token.as_deref(), None)?;
             let secrets = ResumeSecrets {
                 card: card.map(CardDetails::read).transpose()?,
                 saved_card: card_token.map(|token| SavedCard {
@@ -677,8 +717,9 @@ impl AgenticClient {
     /// a submission in flight.
     ///
     /// # Errors
-    /// `CannotResume`; `InvalidInput` for a malformed secret, or for `card` when both the
-    /// details and a token are given.
+    /// `CannotResume`; `InvalidInput` for a malformed secret, for `card` when both the details
+    /// and a token are given, for `card_security_code` without a token (the details hold their
+    /// own).
     #[uniffi::method(default(
         otp = None,
         card = None,
@@ -694,12 +735,11 @@ impl AgenticClient {
         card_security_code: Option<String>,
     ) -> Result<Arc<JourneySession>, AgenticError> {
         guard(|| {
-            if card.is_some() && card_token.is_some() {
-                return Err(AgenticError::InvalidInput {
-                    field: "card".to_owned(),
-                    problem: "give the card details or a saved card's token, not both".to_owned(),
-                });
-            }
+            one_card(
+                card.as_ref(),
+                card_token.as_deref(),
+                card_security_code.as_deref(),
+            )?;
             let saved_card = card_token.map(|token| SavedCard {
                 token: Secret::new(token),
                 security_code: secret(card_security_code),
@@ -825,13 +865,20 @@ mod tests {
         assert_eq!(read.name_on_card.as_deref(), Some("Ada Lovelace"));
         let unnamed = CardDetails::new("4242424242424242", "12", "30", "123", None).read();
         assert_eq!(unnamed.expect("five fields").name_on_card, None);
+        // An empty name is a name (the journey refuses it, naming `name_on_card`), not none.
+        let empty = CardDetails::new("4242424242424242", "12", "30", "123", Some("")).read();
+        assert_eq!(
+            empty.expect("five fields").name_on_card.as_deref(),
+            Some("")
+        );
     }
 
     #[test]
     fn a_card_field_holding_a_nul_is_invalid_input_for_the_card_without_its_values() {
         let four = card(&["4242424242424242", "12", "30", "123"]);
         let six = card(&["4242", "", "12", "30", "123", ""]);
-        for malformed in [four, six] {
+        let unmarked = card(&["4242424242424242", "12", "30", "123", "Ada"]);
+        for malformed in [four, six, unmarked] {
             assert_eq!(format!("{malformed:?}"), "CardDetails(<redacted>)");
             match malformed.read() {
                 Err(AgenticError::InvalidInput { field, problem }) => {
@@ -844,5 +891,26 @@ mod tests {
                 other => panic!("expected InvalidInput, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_resume_takes_the_card_details_or_a_token_and_a_cvv_only_with_the_token() {
+        let card = CardDetails::new("4242424242424242", "12", "30", "123", None);
+        let field = |result: Result<(), AgenticError>| match result {
+            Err(AgenticError::InvalidInput { field, .. }) => field,
+            other => panic!("expected InvalidInput, got {other:?}"),
+        };
+        assert_eq!(field(one_card(Some(&card), Some("ctkn_1"), None)), "card");
+        assert_eq!(
+            field(one_card(None, None, Some("123"))),
+            "card_security_code"
+        );
+        assert_eq!(
+            field(one_card(Some(&card), None, Some("123"))),
+            "card_security_code"
+        );
+        assert_eq!(one_card(Some(&card), None, None), Ok(()));
+        assert_eq!(one_card(None, Some("ctkn_1"), Some("123")), Ok(()));
+        assert_eq!(one_card(None, None, None), Ok(()));
     }
 }

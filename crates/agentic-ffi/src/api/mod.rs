@@ -17,6 +17,6 @@ pub mod session;
 pub mod transport;
 pub mod views;
 
-pub use client::{AgenticClient, ClientSettings};
+pub use client::{AgenticClient, CardDetails, ClientSettings};
 pub use session::{JourneySession, PageEvent};
 pub use views::{PageMessage, PasskeyAssurance, PaymentCredentials, SessionStep};

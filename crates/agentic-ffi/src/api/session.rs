@@ -112,7 +112,8 @@ impl JourneySession {
     ///
     /// # Errors
     /// `PageMessageRefused` (another origin, not a protocol message: ignore it and keep
-    /// relaying); `InvalidState`; then those of `advance()`.
+    /// relaying); `InvalidInput` for `event` when no binding wrote it; `InvalidState`; then
+    /// those of `advance()`.
     pub fn visa_message(&self, event: PageEvent) -> Result<SessionStep, AgenticError> {
         self.answer(|| {
             let (json, origin) = event.read()?;
@@ -207,8 +208,8 @@ impl JourneySession {
 /// view reported, then the message's JSON text, joined by NUL (no origin holds one, and no JSON
 /// text holds one unescaped). One value instead of two string arguments: one buffer for the
 /// host to allocate and fill per relayed message (BENCHMARKS.md, "FFI cost per step"). The
-/// classes (crates/agentic-ffi/uniffi.toml maps them; bindings/*/ hold them) show the origin
-/// only: the page's messages carry the `secureToken` and the passkey result. Read inside the
+/// classes (crates/agentic-ffi/uniffi.toml maps them; bindings/*/ hold them) show neither part:
+/// the page's messages carry the `secureToken` and the passkey result. Read inside the
 /// call (`PageEvent::read`); no call returns one.
 pub struct PageEvent(Zeroizing<String>);
 

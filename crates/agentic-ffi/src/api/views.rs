@@ -65,7 +65,7 @@ pub enum SessionStep {
 #[derive(Debug, Clone, uniffi::Enum)]
 pub enum PromptView {
     /// Open the Visa auth page (hidden iframe / web view) at `origin` and relay every message it
-    /// posts with `visa_message(json, origin)`. Once the page said `AUTH_READY`, this prompt
+    /// posts with `visa_message(PageEvent(json, origin))`. Once the page said `AUTH_READY`, this prompt
     /// comes back with `message_to_post` (`CREATE_AUTH_SESSION`) to post to it. A host that ran
     /// the page itself answers `visa_session(…)`; `page_closed()` if the page went away.
     ProvideVisaSession {
@@ -101,7 +101,7 @@ pub enum PromptView {
         choice: StepUpOption,
     },
     /// Post `message_to_post` to the Visa page at `origin` (a popup when `popup`), relay what it
-    /// posts back with `visa_message(json, origin)`, or `page_closed()`.
+    /// posts back with `visa_message(PageEvent(json, origin))`, or `page_closed()`.
     PasskeyCeremony {
         /// The `AUTHENTICATE` message (it holds the secret payload).
         message_to_post: PageMessage,

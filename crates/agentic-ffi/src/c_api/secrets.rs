@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::boundary::{CError, DataError, parse_json};
-use crate::engine::{CardDetails, CardSource, ResumeSecrets, SavedCard, Secret};
+use crate::engine::{CardFields, CardSource, ResumeSecrets, SavedCard, Secret};
 use crate::error::AgenticError;
 
 /// `card_json`: card details or a Juspay card token.
@@ -52,7 +52,7 @@ impl CardJson {
                 exp_year: Some(exp_year),
                 security_code: Some(security_code),
                 name_on_card,
-            } => Ok(CardSource::Details(CardDetails {
+            } => Ok(CardSource::Details(CardFields {
                 number,
                 exp_month,
                 exp_year,

@@ -58,7 +58,7 @@ pub mod json;
 pub mod settings;
 pub mod start;
 pub use settings::{Credentials, JuspaySettings, Settings, VisaAcceptanceSettings};
-pub use start::{CardDetails, CardSource, SavedCard, Secret};
+pub use start::{CardFields, CardSource, SavedCard, Secret};
 
 /// Which journey a session runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -209,7 +209,7 @@ impl AnyJourney {
 #[derive(Clone, Default)]
 pub struct ResumeSecrets {
     /// Card details (enrollment that tokenizes; Direct OTP with a new card).
-    pub card: Option<CardDetails>,
+    pub card: Option<CardFields>,
     /// A Juspay card token (enrollment; Direct OTP with a saved card, with its CVV).
     pub saved_card: Option<SavedCard>,
     /// The Visa page session's `secureToken`.

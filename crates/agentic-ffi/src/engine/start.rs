@@ -1,6 +1,6 @@
 //! What it takes to start each journey, as plain data ([`EnrollmentStart`], [`PurchaseStart`],
 //! [`DirectOtpStart`], [`VisaPasskeyStart`]: public values only, deserialisable from JSON) plus
-//! the card secrets apart ([`CardDetails`], [`SavedCard`]), and the builders that validate them
+//! the card secrets apart ([`CardFields`], [`SavedCard`]), and the builders that validate them
 //! into a running [`Session`].
 //!
 //! Every refused value is an [`AgenticError::InvalidInput`] naming the field by the name the
@@ -109,7 +109,7 @@ impl<'de> Deserialize<'de> for Secret {
 /// `card_exp_month` (`MM`), `card_exp_year` (`YY`), `card_security_code` (3–4 digits).
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CardDetails {
+pub struct CardFields {
     /// The PAN.
     pub number: Secret,
     /// `MM`.
@@ -123,13 +123,13 @@ pub struct CardDetails {
     pub name_on_card: Option<String>,
 }
 
-impl std::fmt::Debug for CardDetails {
+impl std::fmt::Debug for CardFields {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CardDetails(<redacted>)")
+        f.write_str("CardFields(<redacted>)")
     }
 }
 
-impl CardDetails {
+impl CardFields {
     pub(crate) fn tokenize_request(
         &self,
         merchant_id: &str,
@@ -196,7 +196,7 @@ impl SavedCard {
 #[derive(Debug, Clone)]
 pub enum CardSource {
     /// Card details typed by the user.
-    Details(CardDetails),
+    Details(CardFields),
     /// A Juspay card token.
     Saved(SavedCard),
 }

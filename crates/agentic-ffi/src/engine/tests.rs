@@ -36,7 +36,7 @@ fn backend(sandbox: &Sandbox, api_key: &str) -> Backend {
 }
 
 fn card() -> CardSource {
-    CardSource::Details(CardDetails {
+    CardSource::Details(CardFields {
         number: Secret::new(magic::CARD_NATIVE_OTP),
         exp_month: Secret::new("12"),
         exp_year: Secret::new("39"),

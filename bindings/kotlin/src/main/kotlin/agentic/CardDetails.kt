@@ -20,9 +20,13 @@ class CardDetails(
     /** The name on the card (enrollment's tokenize call), if the user gave it. */
     val nameOnCard: String? = null,
 ) {
-    /** The form the SDK reads: the fields joined by NUL, which none holds. */
+    /**
+     * The form the SDK reads: five fields joined by NUL, which none holds; the name marked with a
+     * leading `=` (the field empty when there is none).
+     */
     internal val fields: String
-        get() = listOf(number, expMonth, expYear, securityCode, nameOnCard ?: "").joinToString(SEPARATOR)
+        get() = listOf(number, expMonth, expYear, securityCode, nameOnCard?.let { NAME_MARK + it } ?: "")
+            .joinToString(SEPARATOR)
 
     override fun toString(): String = "CardDetails(…)"
 
@@ -32,12 +36,13 @@ class CardDetails(
 
     internal companion object {
         private const val SEPARATOR = "\u0000"
+        private const val NAME_MARK = "="
 
         /** The SDK never returns a card; this reads its format back all the same. */
         fun fromFields(fields: String): CardDetails {
             val parts = fields.split(SEPARATOR)
             fun part(i: Int) = parts.getOrElse(i) { "" }
-            return CardDetails(part(0), part(1), part(2), part(3), part(4).ifEmpty { null })
+            return CardDetails(part(0), part(1), part(2), part(3), part(4).takeIf { it.isNotEmpty() }?.removePrefix(NAME_MARK))
         }
     }
 }

@@ -8,7 +8,8 @@ package agentic
  * a message from any other origin than the prompt's.
  *
  * **Secret**: the page's messages carry the `secureToken` and the passkey result. [toString]
- * shows the origin only; never log [json].
+ * shows neither part (were the two swapped, the origin would hold the message); never log
+ * [json].
  */
 class PageEvent(
     /** The message as JSON text, as the page posted it. */
@@ -20,7 +21,7 @@ class PageEvent(
     internal val fields: String
         get() = origin + SEPARATOR + json
 
-    override fun toString(): String = "PageEvent(origin=$origin, …)"
+    override fun toString(): String = "PageEvent(…)"
 
     override fun equals(other: Any?): Boolean = other is PageEvent && other.fields == fields
 

@@ -81,6 +81,13 @@ class ErrorTest {
             assertEquals("card_bin", field {
                 c.startDirectOtp(Journeys.directOtp(cardBin = "42"), CardDetails(Magic.CARD_NATIVE_OTP, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV))
             })
+            // The name crosses as a fifth field: an empty one is a name, and refused.
+            assertEquals("name_on_card", field {
+                c.startEnrollment(
+                    Journeys.enrollment(sandbox, unique("kt_customer_")),
+                    CardDetails(Magic.CARD_CHALLENGED, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV, nameOnCard = ""),
+                )
+            })
             assertEquals("customerId", field {
                 c.startEnrollment(
                     Journeys.enrollment(sandbox, ""),

@@ -63,7 +63,7 @@ class SecretsTest {
             val card = CardDetails(badCard, Magic.EXP_MONTH, Magic.EXP_YEAR, Magic.CVV, nameOnCard = "Ada Lovelace")
             assertEquals("CardDetails(…)", card.toString())
             val event = PageEvent("""{"secureToken":"$badCard"}""", sandbox.origin)
-            assertEquals("PageEvent(origin=${sandbox.origin}, …)", event.toString())
+            assertEquals("PageEvent(…)", event.toString())
             for (value in listOf(client.settings, enrollment, purchase, native, visa, card, event)) {
                 canary.text("a record", value.toString())
             }

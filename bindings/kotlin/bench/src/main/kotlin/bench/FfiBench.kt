@@ -15,7 +15,8 @@
 //   HttpTransport written in Kotlin that answers every request with the next recorded response
 //   from memory; `ffi_reference replay` times the identical drive in Rust. Prints `journey
 //   <name> <steps> <responses> <median ns per journey>`, then `bare <median ns of
-//   sdkVersion()>`, then `op <name> <ns>` lines (single operations of the drive timed alone).
+//   sdkVersion()>`, then `op <name> <ns> <ns outside the SDK>` lines (single operations of the
+//   drive timed alone).
 package bench
 
 import agentic.CardDetails
