@@ -229,8 +229,8 @@ pub fn run(_mode: Mode) -> Result<Section, String> {
          from 49 KB to 20 KB); the card crosses as one value read inside the call, not in \
          uniffi's argument lift (a lift that fails with a typed error compiles anyhow's error \
          machinery for it): 1,112,600 → 1,102,488 B (mobile), 1,616,960 → 1,605,856 B \
-         (desktop), stripped; the page message relayed as one `PageEvent` and the resumes' card \
-         checks then added 2,752 B (mobile). Measured and not taken: `#[inline(never)]` on every response \
+         (desktop), stripped; the page message relayed as one `PageEvent`, the card's name mark, \
+         the resumes' card checks and the page's origin check then added 2,752 B (mobile). Measured and not taken: `#[inline(never)]` on every response \
          model's reader (4 KB more) and on the JSON path's per-field call (1 KB less, on the \
          hot path).\n\
          - What is left is an open finding for the mobile set: the budget leaves 435 KB above \

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use agentic_core::juspay_vat::IdentityType as CoreIdentityType;
 use agentic_core::visa_page::PlatformType as CorePlatformType;
-use zeroize::Zeroizing;
 
 use super::session::JourneySession;
 use super::transport::{ForeignTransport, HttpTransport};
@@ -311,7 +310,8 @@ fn secret(value: Option<String>) -> Option<Secret> {
 /// arguments, and one buffer for the host to allocate and fill instead of four (BENCHMARKS.md,
 /// "FFI cost per step"). It is read inside the call (`CardDetails::read`), so that a
 /// malformed one is an `InvalidInput` like any other argument. No call returns one.
-pub struct CardDetails(Zeroizing<String>);
+#[derive(Debug)]
+pub struct CardDetails(Secret);
 
 /// The separator of the fields.
 const CARD_SEPARATOR: char = '\0';
@@ -319,15 +319,9 @@ const CARD_SEPARATOR: char = '\0';
 /// What starts a given name (the fifth field), so that an empty name is not no name.
 const CARD_NAME_MARK: char = '=';
 
-impl std::fmt::Debug for CardDetails {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CardDetails(<redacted>)")
-    }
-}
-
 uniffi::custom_type!(CardDetails, String, {
-    lower: |card| card.0.as_str().to_owned(),
-    try_lift: |text| Ok(CardDetails(Zeroizing::new(text))),
+    lower: |card| card.0.expose().to_owned(),
+    try_lift: |text| Ok(CardDetails(Secret::new(text))),
 });
 
 impl CardDetails {
@@ -342,7 +336,7 @@ impl CardDetails {
     ) -> Self {
         let name = name_on_card.map_or_else(String::new, |name| format!("{CARD_NAME_MARK}{name}"));
         let fields = [number, exp_month, exp_year, security_code, &name];
-        Self(Zeroizing::new(fields.join(&CARD_SEPARATOR.to_string())))
+        Self(Secret::new(fields.join(&CARD_SEPARATOR.to_string())))
     }
 
     /// The card's fields, for the journey (each checked there and named when bad:
@@ -352,7 +346,7 @@ impl CardDetails {
     /// [`AgenticError::InvalidInput`] for `card` when the text does not hold the five fields
     /// (a field holding a NUL) or the name lacks its mark.
     fn read(self) -> Result<engine::CardFields, AgenticError> {
-        let fields: Vec<&str> = self.0.split(CARD_SEPARATOR).collect();
+        let fields: Vec<&str> = self.0.expose().split(CARD_SEPARATOR).collect();
         let read = match fields[..] {
             [number, month, year, code, ""] => Some((number, month, year, code, None)),
             [number, month, year, code, name] => name
@@ -851,7 +845,7 @@ mod tests {
 
     /// A card's text with any number of fields, as a binding that breaks the format would send.
     fn card(values: &[&str]) -> CardDetails {
-        CardDetails(Zeroizing::new(values.join(&CARD_SEPARATOR.to_string())))
+        CardDetails(Secret::new(values.join(&CARD_SEPARATOR.to_string())))
     }
 
     #[test]
@@ -879,7 +873,7 @@ mod tests {
         let six = card(&["4242", "", "12", "30", "123", ""]);
         let unmarked = card(&["4242424242424242", "12", "30", "123", "Ada"]);
         for malformed in [four, six, unmarked] {
-            assert_eq!(format!("{malformed:?}"), "CardDetails(<redacted>)");
+            assert_eq!(format!("{malformed:?}"), "CardDetails(Secret(<redacted>))");
             match malformed.read() {
                 Err(AgenticError::InvalidInput { field, problem }) => {
                     assert_eq!(field, "card");

@@ -1,7 +1,6 @@
 //! [`JourneySession`]: one running journey, answered prompt by prompt.
 
 use agentic_core::journey::Input;
-use zeroize::Zeroizing;
 
 use super::views::{JourneyKind, SessionStep};
 use crate::engine::{self, Secret, json};
@@ -211,24 +210,19 @@ impl JourneySession {
 /// classes (crates/agentic-ffi/uniffi.toml maps them; bindings/*/ hold them) show neither part:
 /// the page's messages carry the `secureToken` and the passkey result. Read inside the
 /// call (`PageEvent::read`); no call returns one.
-pub struct PageEvent(Zeroizing<String>);
-
-impl std::fmt::Debug for PageEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PageEvent(<redacted>)")
-    }
-}
+#[derive(Debug)]
+pub struct PageEvent(Secret);
 
 uniffi::custom_type!(PageEvent, String, {
-    lower: |event| event.0.as_str().to_owned(),
-    try_lift: |text| Ok(PageEvent(Zeroizing::new(text))),
+    lower: |event| event.0.expose().to_owned(),
+    try_lift: |text| Ok(PageEvent(Secret::new(text))),
 });
 
 impl PageEvent {
     /// The event as the bindings' classes send it (for Rust callers of this API: the
     /// benchmarks' reference).
     pub fn new(json: &str, origin: &str) -> Self {
-        Self(Zeroizing::new(format!("{origin}\0{json}")))
+        Self(Secret::new(format!("{origin}\0{json}")))
     }
 
     /// The message's JSON text and its origin.
@@ -237,14 +231,15 @@ impl PageEvent {
     /// [`AgenticError::InvalidInput`] for `event` when the text has no origin part (not written
     /// by a binding's `PageEvent`).
     pub(crate) fn read(self) -> Result<(String, String), AgenticError> {
-        let (origin, json) = self
-            .0
-            .split_once('\0')
-            .ok_or_else(|| AgenticError::InvalidInput {
-                field: "event".to_owned(),
-                problem: "must be the bindings' PageEvent: the origin, a NUL, the message"
-                    .to_owned(),
-            })?;
+        let (origin, json) =
+            self.0
+                .expose()
+                .split_once('\0')
+                .ok_or_else(|| AgenticError::InvalidInput {
+                    field: "event".to_owned(),
+                    problem: "must be the bindings' PageEvent: the origin, a NUL, the message"
+                        .to_owned(),
+                })?;
         Ok((json.to_owned(), origin.to_owned()))
     }
 }
@@ -259,7 +254,7 @@ mod tests {
             r#"{"type":"AUTH_READY","x":"a\u0000b"}"#,
             "https://o.example",
         );
-        assert_eq!(format!("{event:?}"), "PageEvent(<redacted>)");
+        assert_eq!(format!("{event:?}"), "PageEvent(Secret(<redacted>))");
         let (json, origin) = event.read().expect("both parts");
         assert_eq!(json, r#"{"type":"AUTH_READY","x":"a\u0000b"}"#);
         assert_eq!(origin, "https://o.example");
@@ -275,7 +270,7 @@ mod tests {
 
     #[test]
     fn a_page_event_without_its_origin_part_is_invalid_input_for_the_event() {
-        let malformed = PageEvent(Zeroizing::new(r#"{"type":"AUTH_READY"}"#.to_owned()));
+        let malformed = PageEvent(Secret::new(r#"{"type":"AUTH_READY"}"#));
         match malformed.read() {
             Err(AgenticError::InvalidInput { field, problem }) => {
                 assert_eq!(field, "event");
