@@ -114,8 +114,8 @@ impl Report {
         self.ops.iter().find(|op| op.name == name)
     }
 
-    /// Reads `journey <name> <steps> <responses> <ns>` and `bare <ns>` lines; other lines
-    /// (Maven, warnings) are ignored.
+    /// Reads the lines a benchmark program prints (`journey`, `bare`, `live…`, `op`,
+    /// `crossings`); other lines (Maven, warnings) are ignored.
     fn parse(who: &str, text: &str) -> Result<Self, String> {
         let mut report = Self::default();
         let mut bare = None;
@@ -138,100 +138,75 @@ impl Report {
             .min()
             .unwrap_or(0);
             let fields: Vec<&str> = line[start..].split_whitespace().collect();
-            match fields.as_slice() {
-                ["journey", name, steps, responses, ns] => {
-                    let time = (|| {
-                        Some(JourneyTime {
-                            steps: steps.parse().ok()?,
-                            responses: responses.parse().ok()?,
-                            ns: ns.parse().ok()?,
-                        })
-                    })()
-                    .ok_or_else(|| format!("{who}: bad line {line:?}"))?;
-                    report.journeys.insert((*name).to_owned(), time);
-                }
-                ["bare", ns] => bare = ns.parse().ok(),
-                ["live", name, steps, host, rust, paired, inside, outside] => {
-                    let time = (|| {
-                        Some(LiveJourney {
-                            steps: steps.parse().ok()?,
-                            host: host.parse().ok()?,
-                            rust: rust.parse().ok()?,
-                            paired: paired.parse().ok()?,
-                            inside: inside.parse().ok()?,
-                            outside: outside.parse().ok()?,
-                        })
-                    })()
-                    .ok_or_else(|| format!("{who}: bad line {line:?}"))?;
-                    report.live.insert((*name).to_owned(), time);
-                }
-                ["livedirect", p25, p50, p75] => {
-                    let direct =
-                        (|| Some([p25.parse().ok()?, p50.parse().ok()?, p75.parse().ok()?]))()
-                            .ok_or_else(|| format!("{who}: bad line {line:?}"))?;
-                    report.live_direct = Some(direct);
-                }
-                ["livec", name, steps, host_ns, outside] => {
-                    let journey = (|| {
-                        Some(CAbiJourney {
-                            steps: steps.parse().ok()?,
-                            host: host_ns.parse().ok()?,
-                            outside: outside.parse().ok()?,
-                        })
-                    })()
-                    .ok_or_else(|| format!("{who}: bad line {line:?}"))?;
-                    report.live_c.insert((*name).to_owned(), journey);
-                }
-                ["livecbare", ns] => {
-                    let ns = ns
-                        .parse()
-                        .map_err(|_| format!("{who}: bad line {line:?}"))?;
-                    report.live_c_bare = Some(ns);
-                }
-                ["livebare", p25, p50, p75] => {
-                    let bare =
-                        (|| Some([p25.parse().ok()?, p50.parse().ok()?, p75.parse().ok()?]))()
-                            .ok_or_else(|| format!("{who}: bad line {line:?}"))?;
-                    report.live_bare = Some(bare);
-                }
-                ["livestep", p25, p50, p75, rounds, batch] => {
-                    let step = (|| {
-                        Some((
-                            [p25.parse().ok()?, p50.parse().ok()?, p75.parse().ok()?],
-                            rounds.parse().ok()?,
-                            batch.parse().ok()?,
-                        ))
-                    })()
-                    .ok_or_else(|| format!("{who}: bad line {line:?}"))?;
-                    report.live_step = Some(step);
-                }
-                ["crossings", name, calls] => {
-                    let calls = calls
-                        .parse()
-                        .map_err(|_| format!("{who}: bad line {line:?}"))?;
-                    report.crossings.insert((*name).to_owned(), calls);
-                }
-                ["op", name, ns, outside] => {
-                    let parse = |text: &str| {
-                        text.parse()
-                            .map_err(|_| format!("{who}: bad line {line:?}"))
-                    };
-                    report.ops.push(Op {
-                        name: (*name).to_owned(),
-                        ns: parse(ns)?,
-                        outside: parse(outside)?,
-                    });
-                }
-                // A malformed operation would silently drop the finding that reads it.
-                ["op", ..] => return Err(format!("{who}: bad line {line:?}")),
-                _ => {}
-            }
+            report
+                .read_line(&fields, &mut bare)
+                .ok_or_else(|| format!("{who}: bad line {line:?}"))?;
         }
         report.bare_ns = bare.ok_or_else(|| format!("{who} printed no bare call time:\n{text}"))?;
         if report.journeys.is_empty() {
             return Err(format!("{who} printed no journey:\n{text}"));
         }
         Ok(report)
+    }
+
+    /// Takes one printed line, split at whitespace. `None` when a line of a known kind does not
+    /// read; lines of other kinds are ignored.
+    fn read_line(&mut self, fields: &[&str], bare: &mut Option<f64>) -> Option<()> {
+        fn number<T: std::str::FromStr>(text: &str) -> Option<T> {
+            text.parse().ok()
+        }
+        let quartiles = |p25: &str, p50: &str, p75: &str| -> Option<[f64; 3]> {
+            Some([number(p25)?, number(p50)?, number(p75)?])
+        };
+        match fields {
+            ["journey", name, steps, responses, ns] => {
+                let time = JourneyTime {
+                    steps: number(steps)?,
+                    responses: number(responses)?,
+                    ns: number(ns)?,
+                };
+                self.journeys.insert((*name).to_owned(), time);
+            }
+            ["bare", ns] => *bare = Some(number(ns)?),
+            ["live", name, steps, host, rust, paired, inside, outside] => {
+                let time = LiveJourney {
+                    steps: number(steps)?,
+                    host: number(host)?,
+                    rust: number(rust)?,
+                    paired: number(paired)?,
+                    inside: number(inside)?,
+                    outside: number(outside)?,
+                };
+                self.live.insert((*name).to_owned(), time);
+            }
+            ["livedirect", p25, p50, p75] => self.live_direct = Some(quartiles(p25, p50, p75)?),
+            ["livebare", p25, p50, p75] => self.live_bare = Some(quartiles(p25, p50, p75)?),
+            ["livestep", p25, p50, p75, rounds, batch] => {
+                let step = (quartiles(p25, p50, p75)?, number(rounds)?, number(batch)?);
+                self.live_step = Some(step);
+            }
+            ["livec", name, steps, host, outside] => {
+                let journey = CAbiJourney {
+                    steps: number(steps)?,
+                    host: number(host)?,
+                    outside: number(outside)?,
+                };
+                self.live_c.insert((*name).to_owned(), journey);
+            }
+            ["livecbare", ns] => self.live_c_bare = Some(number(ns)?),
+            ["crossings", name, calls] => {
+                self.crossings.insert((*name).to_owned(), number(calls)?);
+            }
+            ["op", name, ns, outside] => self.ops.push(Op {
+                name: (*name).to_owned(),
+                ns: number(ns)?,
+                outside: number(outside)?,
+            }),
+            // A malformed operation would silently drop the finding that reads it.
+            ["op", ..] => return None,
+            _ => {}
+        }
+        Some(())
     }
 }
 
@@ -1050,4 +1025,67 @@ fn crossings_sentence(language: &str, host: &Report, out: &mut String) {
         per_journey.join(", "),
         f64::from(calls) / f64::from(steps.max(1)),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_reads_every_kind_of_line_and_refuses_a_malformed_one() {
+        let text = "[INFO] Maven\n\
+            \x1b[0mjourney direct_otp 3 5 1200.5\n\
+            bare 14185\n\
+            live enrollment 6 1060.4 669.5 400 822.8 237\n\
+            livestep 1 2 3 80 10\n\
+            livedirect 4 5 6\n\
+            livebare 7 8 9\n\
+            livec purchase 4 515 125.8\n\
+            livecbare 91\n\
+            crossings purchase 27\n\
+            op start_purchase 66027 64000\n";
+        let report = Report::parse("test", text).expect("reads");
+        let journey = &report.journeys["direct_otp"];
+        assert_eq!(
+            (journey.steps, journey.responses, journey.ns),
+            (3, 5, 1200.5)
+        );
+        assert_eq!(report.bare_ns, 14185.0);
+        let live = report.live["enrollment"];
+        assert_eq!(
+            (
+                live.steps,
+                live.host,
+                live.rust,
+                live.paired,
+                live.inside,
+                live.outside
+            ),
+            (6, 1060.4, 669.5, 400.0, 822.8, 237.0)
+        );
+        assert_eq!(report.live_step, Some(([1.0, 2.0, 3.0], 80, 10)));
+        assert_eq!(report.live_direct, Some([4.0, 5.0, 6.0]));
+        assert_eq!(report.live_bare, Some([7.0, 8.0, 9.0]));
+        let c = report.live_c["purchase"];
+        assert_eq!((c.steps, c.host, c.outside), (4, 515.0, 125.8));
+        assert_eq!(report.live_c_bare, Some(91.0));
+        assert_eq!(report.crossings["purchase"], 27);
+        let op = report.op("start_purchase").expect("the op");
+        assert_eq!((op.ns, op.outside), (66027.0, 64000.0));
+
+        for bad in [
+            "op start_purchase 66027",
+            "livebare 7 x 9",
+            "journey a 3 5 x",
+        ] {
+            let error =
+                Report::parse("test", &format!("bare 1\njourney b 1 1 1\n{bad}\n")).expect_err(bad);
+            assert_eq!(error, format!("test: bad line {bad:?}"));
+        }
+        let error = Report::parse("test", "journey b 1 1 1\n").expect_err("no bare call");
+        assert!(
+            error.starts_with("test printed no bare call time"),
+            "{error}"
+        );
+    }
 }

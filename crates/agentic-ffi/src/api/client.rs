@@ -5,6 +5,7 @@ use std::sync::Arc;
 use agentic_core::juspay_vat::IdentityType as CoreIdentityType;
 use agentic_core::visa_page::PlatformType as CorePlatformType;
 
+use super::FIELD_SEPARATOR;
 use super::session::JourneySession;
 use super::transport::{ForeignTransport, HttpTransport};
 use super::views::{JourneyKind, PasskeyAssurance, PaymentCredentials};
@@ -313,9 +314,6 @@ fn secret(value: Option<String>) -> Option<Secret> {
 #[derive(Debug)]
 pub struct CardDetails(Secret);
 
-/// The separator of the fields.
-const CARD_SEPARATOR: char = '\0';
-
 /// What starts a given name (the fifth field), so that an empty name is not no name.
 const CARD_NAME_MARK: char = '=';
 
@@ -336,7 +334,7 @@ impl CardDetails {
     ) -> Self {
         let name = name_on_card.map_or_else(String::new, |name| format!("{CARD_NAME_MARK}{name}"));
         let fields = [number, exp_month, exp_year, security_code, &name];
-        Self(Secret::new(fields.join(&CARD_SEPARATOR.to_string())))
+        Self(Secret::new(fields.join(&FIELD_SEPARATOR.to_string())))
     }
 
     /// The card's fields, for the journey (each checked there and named when bad:
@@ -346,7 +344,7 @@ impl CardDetails {
     /// [`AgenticError::InvalidInput`] for `card` when the text does not hold the five fields
     /// (a field holding a NUL) or the name lacks its mark.
     fn read(self) -> Result<engine::CardFields, AgenticError> {
-        let fields: Vec<&str> = self.0.expose().split(CARD_SEPARATOR).collect();
+        let fields: Vec<&str> = self.0.expose().split(FIELD_SEPARATOR).collect();
         let read = match fields[..] {
             [number, month, year, code, ""] => Some((number, month, year, code, None)),
             [number, month, year, code, name] => name
@@ -845,7 +843,7 @@ mod tests {
 
     /// A card's text with any number of fields, as a binding that breaks the format would send.
     fn card(values: &[&str]) -> CardDetails {
-        CardDetails(Secret::new(values.join(&CARD_SEPARATOR.to_string())))
+        CardDetails(Secret::new(values.join(&FIELD_SEPARATOR.to_string())))
     }
 
     #[test]

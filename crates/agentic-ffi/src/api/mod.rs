@@ -18,5 +18,10 @@ pub mod transport;
 pub mod views;
 
 pub use client::{AgenticClient, CardDetails, ClientSettings};
+/// What joins the fields of a value that crosses as one string from a class of the bindings'
+/// own ([`CardDetails`], [`PageEvent`]): NUL, which none of their fields holds unescaped, so that
+/// no language has to escape them.
+const FIELD_SEPARATOR: char = '\0';
+
 pub use session::{JourneySession, PageEvent};
 pub use views::{PageMessage, PasskeyAssurance, PaymentCredentials, SessionStep};

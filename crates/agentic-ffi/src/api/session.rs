@@ -2,6 +2,7 @@
 
 use agentic_core::journey::Input;
 
+use super::FIELD_SEPARATOR;
 use super::views::{JourneyKind, SessionStep};
 use crate::engine::{self, Secret, json};
 use crate::error::AgenticError;
@@ -222,7 +223,7 @@ impl PageEvent {
     /// The event as the bindings' classes send it (for Rust callers of this API: the
     /// benchmarks' reference).
     pub fn new(json: &str, origin: &str) -> Self {
-        Self(Secret::new(format!("{origin}\0{json}")))
+        Self(Secret::new(format!("{origin}{FIELD_SEPARATOR}{json}")))
     }
 
     /// The message's JSON text and its origin.
@@ -231,15 +232,13 @@ impl PageEvent {
     /// [`AgenticError::InvalidInput`] for `event` when the text has no origin part (not written
     /// by a binding's `PageEvent`).
     pub(crate) fn read(self) -> Result<(String, String), AgenticError> {
-        let (origin, json) =
-            self.0
-                .expose()
-                .split_once('\0')
-                .ok_or_else(|| AgenticError::InvalidInput {
-                    field: "event".to_owned(),
-                    problem: "must be the bindings' PageEvent: the origin, a NUL, the message"
-                        .to_owned(),
-                })?;
+        let (origin, json) = self.0.expose().split_once(FIELD_SEPARATOR).ok_or_else(|| {
+            AgenticError::InvalidInput {
+                field: "event".to_owned(),
+                problem: "must be the bindings' PageEvent: the origin, a NUL, the message"
+                    .to_owned(),
+            }
+        })?;
         Ok((json.to_owned(), origin.to_owned()))
     }
 }
